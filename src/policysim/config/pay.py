@@ -1,0 +1,116 @@
+"""Pay-scheme specifications as written in scenario files.
+
+A scheme is a sum of components, each a function of an agent's period metrics:
+
+    pay = base_salary + commission(sales) + kpi_bonus(score) + contest_prize(team rank)
+
+or a ``schedule`` that switches between other schemes on given days (a policy change).
+The names of metrics an agent is measured on are fixed by :data:`METRICS` with their
+direction (higher or lower is better); nothing here knows any scheme by its name.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: Period metrics a KPI or contest may use, and whether higher values are better.
+METRICS: dict[str, bool] = {
+    "served": True,  # inquiries served (answered before the buyer left)
+    "first_response_s": False,  # mean first-response time of answered chats
+    "reply_rate": True,  # share of routed chats answered before the buyer left
+    "conversion": True,  # orders / pre-sales chats served
+    "sales": True,  # revenue of the agent's orders, yuan
+    "rating": True,  # mean buyer rating, 1-5
+    "quality": True,  # audited chat quality, 0-1
+    "transfers_given": True,  # chats handed to colleagues on overload
+}
+MetricName = Literal[
+    "served", "first_response_s", "reply_rate", "conversion", "sales", "rating", "quality",
+    "transfers_given",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Commission(_Strict):
+    """rate x sales, or, with a target, share x rate-free excess: share x (sales - target)+."""
+
+    rate: float = Field(default=0.02, ge=0.0, le=1.0)
+    target: float = Field(default=0.0, ge=0.0)
+    share: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class KpiMetric(_Strict):
+    """One KPI line: a weight and the target that scores full marks."""
+
+    weight: float = Field(ge=0.0)
+    target: float = Field(gt=0.0)
+
+
+class Tier(_Strict):
+    """Score at or above ``min_score`` earns ``bonus_base`` x score / 100."""
+
+    min_score: float = Field(ge=0.0, le=100.0)
+    bonus_base: float = Field(ge=0.0)
+
+
+_DEFAULT_TIERS = [
+    Tier(min_score=90, bonus_base=3000),
+    Tier(min_score=80, bonus_base=2000),
+    Tier(min_score=0, bonus_base=1000),
+]
+
+
+class Kpi(_Strict):
+    """Weighted, target-normalised metrics -> score 0-100 -> tiered bonus."""
+
+    metrics: dict[MetricName, KpiMetric] = Field(min_length=1)
+    tiers: list[Tier] = Field(default=_DEFAULT_TIERS, min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Kpi:
+        if sum(m.weight for m in self.metrics.values()) <= 0:
+            raise ValueError("metrics: at least one weight above 0")
+        scores = [t.min_score for t in self.tiers]
+        if any(a <= b for a, b in zip(scores, scores[1:])):
+            raise ValueError(f"tiers: min_score strictly decreasing (highest tier first), found {scores}")
+        return self
+
+
+class Contest(_Strict):
+    """Teams ranked each period on the mean of a member metric; winners' members get a prize."""
+
+    metric: MetricName = "sales"
+    prize_per_member: float = Field(default=1500.0, ge=0.0)
+    winners: int = Field(default=1, ge=1)
+
+
+class Switch(_Strict):
+    """From ``day`` on, the scheme named ``scheme`` is in force."""
+
+    day: int = Field(ge=0)
+    scheme: str = Field(min_length=1)
+
+
+class SchemeSpec(_Strict):
+    """A pay scheme: components summed, or a schedule of other schemes."""
+
+    base_salary: float = Field(default=0.0, ge=0.0)
+    commission: Commission | None = None
+    kpi: Kpi | None = None
+    contest: Contest | None = None
+    schedule: Annotated[list[Switch], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> SchemeSpec:
+        if self.schedule is not None:
+            if self.commission or self.kpi or self.contest or self.base_salary:
+                raise ValueError("schedule: a schedule names other schemes; give no components beside it")
+            days = [s.day for s in self.schedule]
+            if days[0] != 0 or any(a >= b for a, b in zip(days, days[1:])):
+                raise ValueError(f"schedule: days increasing and starting at 0, found {days}")
+        return self

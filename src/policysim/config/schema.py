@@ -1,0 +1,323 @@
+"""Scenario schema: what a scenario file may say, validated once into frozen config.
+
+A scenario describes one store: its buyers (``demand``), its team (``teams``, ``shifts``,
+``agents``), how chats play out (``service``, ``conversion``, ``rating``), how agents
+respond to pay (``behaviour``), who quits and who is hired (``attrition``, ``hiring``) and
+the pay schemes to compare (``schemes``, ``policy``). Every field has a default documented
+in docs/model.md with its source, so a scenario file only states what differs.
+
+Times inside the engine are seconds; here they are given in the unit the field name says
+(``_s`` seconds, ``_min`` minutes, ``_days`` days, ``_months`` months). Times of day are
+written "HH:MM" (or a number of hours).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from policysim.config.pay import SchemeSpec
+
+
+class Strict(BaseModel):
+    """Base for all config models: frozen, no unknown keys, no NaN or infinity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _time_of_day(value: object) -> object:
+    """Accept "HH:MM" (or "H:MM") or a number of hours; return hours as a float."""
+    if isinstance(value, str):
+        text = value.strip()
+        parts = text.split(":")
+        if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
+            hours, minutes = int(parts[0]), int(parts[1])
+            if minutes >= 60:
+                raise ValueError(f"minutes must be below 60 in {value!r}")
+            return hours + minutes / 60.0
+        raise ValueError(f"a time of day 'HH:MM', found {value!r}")
+    return value
+
+
+def _in_day(hours: float) -> float:
+    if not 0.0 <= hours <= 24.0:
+        raise ValueError(f"a time of day between 00:00 and 24:00, found {hours:g} h")
+    return hours
+
+
+TimeOfDay = Annotated[float, BeforeValidator(_time_of_day), AfterValidator(_in_day)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+PosFloat = Annotated[float, Field(gt=0.0)]
+NonNegFloat = Annotated[float, Field(ge=0.0)]
+
+
+def _weights(values: list[float]) -> list[float]:
+    if sum(values) <= 0:
+        raise ValueError("at least one weight above 0")
+    return values
+
+
+class Catalogue(Strict):
+    """Price points of the store's items (yuan) and how often buyers ask about each."""
+
+    prices: list[PosFloat] = Field(default=[59, 79, 99, 129, 169, 199, 259, 329, 399], min_length=1)
+    weights: Annotated[list[NonNegFloat], AfterValidator(_weights)] = Field(
+        default=[16, 15, 14, 13, 11, 10, 9, 7, 5], min_length=1
+    )
+
+    @model_validator(mode="after")
+    def _same_length(self) -> Catalogue:
+        if len(self.prices) != len(self.weights):
+            raise ValueError(
+                f"weights: one weight per price ({len(self.prices)}), found {len(self.weights)}"
+            )
+        return self
+
+
+class Patience(Strict):
+    """How long a buyer waits for the first reply before leaving."""
+
+    dist: Literal["exponential", "lognormal", "infinite"] = "exponential"
+    mean_s: PosFloat = 150.0
+    cv: PosFloat = 1.0  # coefficient of variation, lognormal only
+
+
+class Event(Strict):
+    """A named calendar event (a promotion) multiplying demand on some days."""
+
+    name: str = Field(min_length=1)
+    date: dt.date
+    days: int = Field(default=1, ge=1, le=366)
+    multiplier: PosFloat = 5.0
+    start_hour: TimeOfDay = 0.0
+    end_hour: TimeOfDay = 24.0
+    intent_boost: float = 1.0
+    pre_sales_share: Probability | None = None
+    repeat_yearly: bool = True
+
+    @model_validator(mode="after")
+    def _hours(self) -> Event:
+        if self.end_hour <= self.start_hour:
+            raise ValueError(f"end_hour: after start_hour ({self.start_hour:g} h)")
+        return self
+
+
+def _hour_profile(values: list[float]) -> list[float]:
+    if len(values) != 24:
+        raise ValueError(f"24 hourly weights, found {len(values)}")
+    return _weights(values)
+
+
+def _weekdays(values: list[float]) -> list[float]:
+    if len(values) != 7:
+        raise ValueError(f"7 weekday factors (Monday first), found {len(values)}")
+    return _weights(values)
+
+
+_DEFAULT_PROFILE = [0, 0, 0, 0, 0, 0, 0, 0,  # 00-08 closed (night bot)
+                    3, 5, 6, 6, 5, 5, 6, 6,  # 08-16
+                    6, 6, 6, 7, 8, 8, 7, 5]  # 16-24: evening peak
+
+
+class Demand(Strict):
+    """Buyers: how many, when, what they ask about and how patient they are."""
+
+    daily_volume: NonNegFloat = 4000.0
+    hour_profile: Annotated[list[NonNegFloat], AfterValidator(_hour_profile)] = Field(
+        default=_DEFAULT_PROFILE
+    )
+    weekday_factor: Annotated[list[PosFloat], AfterValidator(_weekdays)] = Field(
+        default=[1.0, 0.95, 0.95, 0.95, 1.0, 1.05, 1.1]
+    )
+    growth_per_year: float = Field(default=0.0, gt=-1.0, le=10.0)
+    pre_sales_share: Probability = 0.7
+    catalogue: Catalogue = Catalogue()
+    intent_mean: float = 0.0
+    intent_sd: NonNegFloat = 1.0
+    patience: Patience = Patience()
+    events: list[Event] = Field(default_factory=list)
+
+
+class Shift(Strict):
+    """A daily shift; agents are spread over shifts in turn within each team."""
+
+    name: str = Field(min_length=1)
+    start: TimeOfDay
+    end: TimeOfDay
+
+    @model_validator(mode="after")
+    def _order(self) -> Shift:
+        if self.end <= self.start:
+            raise ValueError(f"end: after start ({self.start:g} h); overnight shifts are split")
+        return self
+
+
+class Team(Strict):
+    """A team of agents (the unit of group contests and of transfers first)."""
+
+    name: str = Field(min_length=1)
+    agents: int = Field(ge=1, le=5000)
+
+
+class Agents(Strict):
+    """Traits of agents: ability, learning, concurrency caps, starting tenure."""
+
+    ability_sigma: NonNegFloat = 0.25
+    s0_ratio: float = Field(default=0.55, gt=0.0, le=1.0)
+    learning: bool = True
+    learning_tau_chats: PosFloat = 9000.0
+    initial_tenure_max_months: NonNegFloat = 24.0
+    cap_novice: int = Field(default=3, ge=1, le=20)
+    cap_expert: int = Field(default=5, ge=1, le=20)
+    comfort_novice: int = Field(default=2, ge=1, le=20)
+    comfort_expert: int = Field(default=3, ge=1, le=20)
+    default_sales_effort: Probability = 0.5
+    default_service_effort: Probability = 0.5
+    default_threshold: int | None = Field(default=None, ge=1, le=20)
+    default_transfer: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _caps(self) -> Agents:
+        if self.cap_expert < self.cap_novice:
+            raise ValueError(f"cap_expert: at least cap_novice ({self.cap_novice})")
+        if self.comfort_expert < self.comfort_novice:
+            raise ValueError(f"comfort_expert: at least comfort_novice ({self.comfort_novice})")
+        return self
+
+
+class Service(Strict):
+    """Production functions of a chat: reply delay and handle time versus load and skill."""
+
+    reply_base_s: NonNegFloat = 20.0
+    reply_load_factor: NonNegFloat = 0.18
+    handle_dist: Literal["lognormal", "exponential"] = "lognormal"
+    handle_base_s: PosFloat = 420.0
+    handle_sigma: NonNegFloat = 0.6
+    concurrency_alpha: float = Field(default=0.6, ge=0.0, le=1.0)
+    effort_stretch: NonNegFloat = 0.3
+    after_sales_handle_factor: PosFloat = 1.3
+    transfer_delay_s: NonNegFloat = 30.0
+    reply_target_s: PosFloat = 180.0
+
+
+class Conversion(Strict):
+    """Logit of a pre-sales chat turning into an order (MODEL.md section 3)."""
+
+    a0: float = -1.8
+    a_intent: float = 1.0
+    a_skill: float = 1.6
+    a_effort: float = 1.0
+    a_wait: NonNegFloat = 0.35
+    w0_s: PosFloat = 30.0
+    a_load: NonNegFloat = 0.08
+    event_skill_scale: Probability = 0.3
+    gross_margin: Probability = 0.35
+
+
+class Rating(Strict):
+    """Buyer rating (1-5) of a chat: worse with waiting and load, better with skill and care."""
+
+    r0: float = 0.6
+    r_skill: float = 1.4
+    r_effort: float = 1.2
+    r_wait: NonNegFloat = 0.5
+    w0_s: PosFloat = 30.0
+    r_load: NonNegFloat = 0.15
+    noise_sd: NonNegFloat = 0.8
+    after_sales_weight: PosFloat = 3.0
+
+
+class Sim(Strict):
+    """Horizon and bookkeeping of one run."""
+
+    days: int = Field(default=365, ge=1, le=3650)
+    start_date: dt.date = dt.date(2026, 1, 1)
+    period_days: int = Field(default=30, ge=1, le=366)
+    reps: int = Field(default=5, ge=1, le=10000)
+    seed: int = Field(default=20261123, ge=0, lt=2**63)
+
+
+class Scenario(Strict):
+    """One store, its team, its buyers and the pay schemes to compare."""
+
+    name: str = Field(default="scenario", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    sim: Sim = Sim()
+    demand: Demand = Demand()
+    teams: list[Team] = Field(
+        default=[Team(name="A", agents=10), Team(name="B", agents=10), Team(name="C", agents=10)],
+        min_length=1,
+    )
+    shifts: list[Shift] = Field(
+        default=[Shift(name="early", start=8.0, end=16.0), Shift(name="late", start=16.0, end=24.0)],
+        min_length=1,
+    )
+    agents: Agents = Agents()
+    service: Service = Service()
+    conversion: Conversion = Conversion()
+    rating: Rating = Rating()
+    schemes: dict[str, SchemeSpec] = Field(default_factory=dict)
+    scheme: str | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Scenario:
+        names = [t.name for t in self.teams]
+        if len(set(names)) != len(names):
+            raise ValueError(f"teams: team names must be unique, found {names}")
+        covered = [False] * 24
+        for shift in self.shifts:
+            for hour in range(24):
+                if shift.start <= hour and hour + 1 <= shift.end + 1e-9:
+                    covered[hour] = True
+        open_hours = [h for h, w in enumerate(self.demand.hour_profile) if w > 0]
+        gaps = [h for h in open_hours if not covered[h]]
+        if gaps:
+            raise ValueError(
+                "shifts: every hour with demand must be covered by a full shift hour; "
+                f"uncovered hours {gaps} have hour_profile > 0"
+            )
+        for name, spec in self.schemes.items():
+            for switch in spec.schedule or []:
+                target = self.schemes.get(switch.scheme)
+                if target is None or target.schedule is not None:
+                    plain = sorted(k for k, v in self.schemes.items() if v.schedule is None)
+                    raise ValueError(
+                        f"schemes.{name}.schedule: a scheme with components, one of {plain}, "
+                        f"found {switch.scheme!r}"
+                    )
+                if switch.day >= self.sim.days:
+                    raise ValueError(
+                        f"schemes.{name}.schedule: switch day below the horizon "
+                        f"sim.days={self.sim.days}, found day {switch.day}"
+                    )
+        if self.scheme is not None and self.scheme not in self.schemes:
+            raise ValueError(
+                f"scheme: one of the schemes defined ({sorted(self.schemes)}), found {self.scheme!r}"
+            )
+        total_agents = sum(t.agents for t in self.teams)
+        if total_agents > 20000:
+            raise ValueError(f"teams: at most 20000 agents in all, found {total_agents}")
+        est = self.demand.daily_volume * self.sim.days * max(1.0, _max_event(self.demand))
+        if not math.isfinite(est) or est > 5e9:
+            raise ValueError(
+                f"sim.days: horizon x volume too large to simulate (~{est:.3g} inquiries)"
+            )
+        return self
+
+    @property
+    def n_agents(self) -> int:
+        return sum(t.agents for t in self.teams)
+
+
+def _max_event(demand: Demand) -> float:
+    return max([e.multiplier for e in demand.events] or [1.0])

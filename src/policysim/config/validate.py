@@ -1,0 +1,250 @@
+"""Validate config data with a pydantic model and report errors where the user wrote them.
+
+pydantic reports each error with a location (``('teams', 1, 'agents')``), a type and an
+input. We turn each into a ``Problem``: the location becomes a dotted key (dropping the
+parts pydantic adds that are not keys, such as the member names of a union), the line
+comes from the YAML line map (the nearest enclosing key that has one, e.g. the parent for
+a missing key), a key set by ``--set`` is reported as coming from that option, and the
+type becomes a phrase ("a number greater than 0"). The several errors pydantic gives for
+one value of a union type become one problem.
+
+Model validators that find a problem in a field by comparing fields raise
+``ValueError("end_hour: after start_hour (8 h), found 6 h")``: a leading key (relative to
+the model) moves the location to that key, and ", found ..." gives the found part.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from policysim.config.yamlio import KeyPath, apply_overrides, dotted, read_yaml
+from policysim.errors import ConfigError, Problem
+
+M = TypeVar("M", bound=BaseModel)
+
+_PHRASES = {
+    "greater_than": "a number greater than {gt}",
+    "greater_than_equal": "a number of at least {ge}",
+    "less_than": "a number less than {lt}",
+    "less_than_equal": "a number of at most {le}",
+    "multiple_of": "a multiple of {multiple_of}",
+    "finite_number": "a finite number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "a string",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_type": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "datetime_type": "a date and time (YYYY-MM-DD HH:MM)",
+    "datetime_parsing": "a date and time (YYYY-MM-DD HH:MM)",
+    "datetime_from_date_parsing": "a date and time (YYYY-MM-DD HH:MM)",
+    "too_short": "at least {min_length} item(s)",
+    "too_long": "at most {max_length} item(s)",
+    "string_too_short": "at least {min_length} character(s)",
+    "string_too_long": "at most {max_length} character(s)",
+    "union_tag_not_found": "a {discriminator} key",
+}
+_KEY_PREFIX = re.compile(r"([A-Za-z_]\w*(?:\.\w+)*): (.*)", re.DOTALL)
+_ABSENT = object()
+
+
+def load_model(model_cls: type[M], path: str | Path, overrides: Sequence[str] = ()) -> M:
+    """Read a YAML file, apply ``--set`` overrides and validate the result.
+
+    Args:
+        model_cls: The pydantic model the file describes.
+        path: The YAML file.
+        overrides: ``dotted.key=value`` texts from the command line.
+
+    Returns:
+        The validated model instance.
+
+    Raises:
+        ConfigError: For any problem in the file, the overrides or the values.
+    """
+    data, lines = read_yaml(path)
+    data, sources = apply_overrides(data, overrides)
+    return validate_data(model_cls, data, str(path), lines, sources)
+
+
+def validate_data(
+    model_cls: type[M],
+    data: object,
+    source: str,
+    linemap: Mapping[KeyPath, int] | None = None,
+    override_map: Mapping[KeyPath, str] | None = None,
+) -> M:
+    """Validate data, reporting errors as located problems.
+
+    Args:
+        model_cls: The pydantic model to validate with.
+        data: Plain data (e.g. from ``read_yaml``).
+        source: Name of where the data came from, shown in place of a file name.
+        linemap: Key path -> 1-based line, from ``read_yaml``.
+        override_map: Key path -> ``--set`` text, from ``apply_overrides``.
+
+    Returns:
+        The validated model instance.
+
+    Raises:
+        ConfigError: With one problem per bad location.
+    """
+    try:
+        return model_cls.model_validate(data)
+    except ValidationError as exc:
+        found_at: dict[KeyPath, tuple[list[str], str]] = {}
+        for err in exc.errors():
+            path, expected, found = _describe(err, model_cls, data)
+            phrases, _ = found_at.setdefault(path, ([], found))
+            if expected not in phrases:
+                phrases.append(expected)
+        problems = [
+            _locate(path, " or ".join(phrases), found, source, linemap or {}, override_map or {})
+            for path, (phrases, found) in found_at.items()
+        ]
+        raise ConfigError(problems) from exc
+
+
+def _describe(err: Any, model_cls: type[BaseModel], data: object) -> tuple[KeyPath, str, str]:
+    """Return the key path, expected phrase and found text of one pydantic error."""
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    path = _key_path(err["loc"], data, missing=kind == "missing")
+    if kind == "missing":
+        return path, "a value (this key is required)", "nothing"
+    if kind == "extra_forbidden":
+        allowed = [name for model in _models_at(model_cls, path[:-1]) for name in _fields(model)]
+        expected = "no unknown keys"
+        if allowed:
+            expected += f" (allowed: {', '.join(dict.fromkeys(allowed))})"
+        return path, expected, f"the key {path[-1]!r}"
+    if kind in ("literal_error", "enum"):
+        head, _, tail = ctx["expected"].rpartition(" or ")
+        return path, f"one of {head}, {tail}" if head else tail, _show(value)
+    if kind == "union_tag_invalid":  # pydantic puts it at the parent of the tag key
+        tag_key = ctx["discriminator"].strip("'")
+        if isinstance(value, dict) and tag_key in value:
+            path, value = (*path, tag_key), value[tag_key]
+        return path, f"one of {ctx['expected_tags']}", _show(value)
+    if kind in ("value_error", "assertion_error"):
+        return _from_message(str(ctx.get("error", err["msg"])), path, model_cls, data, value)
+    if kind in _PHRASES:
+        numbers = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
+        return path, _PHRASES[kind].format(**numbers), _show(value)
+    return path, err["msg"].removeprefix("Input should be "), _show(value)
+
+
+def _from_message(
+    text: str, path: KeyPath, model_cls: type[BaseModel], data: object, value: object
+) -> tuple[KeyPath, str, str]:
+    """Split a validator's message "[key: ]expected[, found X]" into path, expected, found."""
+    match = _KEY_PREFIX.fullmatch(text)
+    if match:
+        keys = tuple(int(k) if k.isdigit() else k for k in match.group(1).split("."))
+        here = _at(data, path)
+        fields = {n for model in _models_at(model_cls, path) for n in _fields(model)}
+        if keys[0] in fields or (isinstance(here, dict) and keys[0] in here):
+            path, text = (*path, *keys), match.group(2)
+            value = _at(data, path)
+    expected, sep, found = text.rpartition(", found ")
+    if sep:
+        return path, expected, found
+    return path, text, "nothing" if value is _ABSENT else _show(value)
+
+
+def _key_path(loc: Sequence[str | int], data: object, missing: bool) -> KeyPath:
+    """Keep the parts of a pydantic location that are keys or indices in the data.
+
+    pydantic adds parts that are not keys (the member of a union, a tag value, a
+    validator name); they are recognised by not indexing the data. The last part of a
+    missing-key error is kept although it is, by definition, absent.
+    """
+    path: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif not (missing and i == len(loc) - 1):
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def _locate(
+    path: KeyPath,
+    expected: str,
+    found: str,
+    source: str,
+    lines: Mapping[KeyPath, int],
+    sources: Mapping[KeyPath, str],
+) -> Problem:
+    """Make a problem at ``path``: from a ``--set`` if one set it, else the nearest line."""
+    prefixes = [path[:n] for n in range(len(path), 0, -1)]
+    override = next((sources[p] for p in prefixes if p in sources), None)
+    if override is not None:
+        return Problem(None, None, dotted(path), expected, found, override=override)
+    line = next((lines[p] for p in prefixes if p in lines), None)
+    return Problem(source, line, dotted(path), expected, found)
+
+
+def _models_at(model_cls: type[BaseModel], path: KeyPath) -> list[type[BaseModel]]:
+    """Return the models that may describe the value at ``path`` (best effort).
+
+    List indices and dict keys (parts that are no field of the current models) keep the
+    current models: the models inside ``list[...]``/``dict[...]`` were already taken.
+    """
+    models = [model_cls]
+    for part in path:
+        owners = [m for m in models if part in _fields(m)]
+        if owners:
+            models = [inner for m in owners for inner in _models_in(_fields(m)[part].annotation)]
+    return models
+
+
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    """Return a model's fields by the key used in input data (alias if any)."""
+    return {info.alias or name: info for name, info in model.model_fields.items()}
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """Return the models named anywhere in a type annotation."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+def _at(data: object, path: KeyPath) -> object:
+    """Return the value at ``path`` in ``data``, or ``_ABSENT``."""
+    for part in path:
+        try:
+            data = data[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return _ABSENT
+    return data
+
+
+def _show(value: object) -> str:
+    """Return a short text for a found value: its repr (at most ~60 chars) and type."""
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"

@@ -1,0 +1,1 @@
+"""Experiments: seeds, replications, paired comparisons, sweeps, sensitivity, executors."""

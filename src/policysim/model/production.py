@@ -1,0 +1,77 @@
+"""Production functions of a chat: how load, skill and effort shape its pace and outcome.
+
+These are the model's laws of a chat (MODEL.md sections 2-3), written once and used twice:
+the engine tabulates them per agent and per load at the start of each day (so the per-chat
+hot path only adds the buyer's own terms), and agents use the very same functions to predict
+their metrics when they weigh a pay formula (section 4). All functions accept numpy arrays.
+
+    reply delay  r(s, k)   = reply_base / s x (1 + f)^(k-1)                     x Exp(1)
+    handle time  h(s, k)   = handle_base / s x k^alpha x (1 + stretch x effort) x M, E[M] = 1
+    conversion   logit p   = a0 + a_intent intent + m (a_skill s + a_effort e_sales)
+                             - a_wait ln(1 + frt / w0) - a_load (k - 1)
+    rating       1 + 4 sigmoid(r0 + r_skill s + r_effort e_service
+                             - r_wait ln(1 + frt / w0) - r_load (k - 1) + sd z)
+
+with s the agent's skill, k its open chats including this one, m = event_skill_scale on
+event days (buyers have decided) and 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from policysim.config.schema import Scenario
+
+
+def reply_scale(scn: Scenario, skill, k):
+    """Mean reaction delay (s) of an agent with ``skill`` holding ``k`` chats."""
+    svc = scn.service
+    return svc.reply_base_s / skill * (1.0 + svc.reply_load_factor) ** (np.asarray(k) - 1)
+
+
+def handle_scale(scn: Scenario, skill, k, sales_effort, service_effort, pre_sales: bool):
+    """Mean handle time (s) of a chat started while the agent holds ``k`` chats.
+
+    The pace is fixed when the chat starts (k counts this chat): the per-chat rate falls like
+    k^-alpha. Pre-sales chats stretch with both efforts (persuading and caring take time),
+    after-sales chats with service effort and take ``after_sales_handle_factor`` longer.
+    """
+    svc = scn.service
+    base = svc.handle_base_s / skill * np.asarray(k, dtype=float) ** svc.concurrency_alpha
+    if pre_sales:
+        return base * (1.0 + svc.effort_stretch * 0.5 * (sales_effort + service_effort))
+    return base * svc.after_sales_handle_factor * (1.0 + svc.effort_stretch * service_effort)
+
+
+def conversion_base(scn: Scenario, skill, k, sales_effort, event_day: bool):
+    """Part of the conversion logit fixed by the agent, its load and the day type."""
+    c = scn.conversion
+    m = c.event_skill_scale if event_day else 1.0
+    return c.a0 + m * (c.a_skill * skill + c.a_effort * sales_effort) - c.a_load * (
+        np.asarray(k) - 1
+    )
+
+
+def conversion_prob(scn: Scenario, base, intent, frt):
+    """P(order) of a pre-sales chat with buyer ``intent`` first answered after ``frt`` s."""
+    c = scn.conversion
+    x = base + c.a_intent * intent - c.a_wait * np.log1p(frt / c.w0_s)
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def rating_base(scn: Scenario, skill, k, service_effort):
+    """Part of the rating index fixed by the agent and its load."""
+    r = scn.rating
+    return r.r0 + r.r_skill * skill + r.r_effort * service_effort - r.r_load * (np.asarray(k) - 1)
+
+
+def rating_value(scn: Scenario, base, frt, noise):
+    """Rating 1-5 given the agent part, the first-response time and a standard normal draw."""
+    r = scn.rating
+    x = base - r.r_wait * np.log1p(frt / r.w0_s) + r.noise_sd * noise
+    return 1.0 + 4.0 / (1.0 + np.exp(-x))
+
+
+def skill_after(s0, s_inf, experience, tau):
+    """Learning by doing: s = s_inf - (s_inf - s0) exp(-experience / tau)."""
+    return s_inf - (s_inf - s0) * np.exp(-np.asarray(experience) / tau)

@@ -1,0 +1,1 @@
+"""Tables built from the engine's records: run summaries, daily series, per-agent rows."""

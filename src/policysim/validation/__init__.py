@@ -1,0 +1,1 @@
+"""Checks of the queueing core against exact queueing theory."""
