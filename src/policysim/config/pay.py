@@ -45,10 +45,13 @@ class Commission(_Strict):
 
 
 class KpiMetric(_Strict):
-    """One KPI line: a weight and the target that scores full marks."""
+    """One KPI line: a weight, the target that scores full marks and, optionally, the floor
+    that scores none (linear in between); without a floor the line scores value / target
+    (target / value where lower is better)."""
 
     weight: float = Field(ge=0.0)
     target: float = Field(gt=0.0)
+    floor: float | None = Field(default=None, ge=0.0)
 
 
 class Tier(_Strict):
@@ -75,6 +78,15 @@ class Kpi(_Strict):
     def _check(self) -> Kpi:
         if sum(m.weight for m in self.metrics.values()) <= 0:
             raise ValueError("metrics: at least one weight above 0")
+        for name, line in self.metrics.items():
+            if line.floor is None:
+                continue
+            if METRICS[name] and line.floor >= line.target:
+                raise ValueError(f"metrics.{name}.floor: below target {line.target:g} "
+                                 f"(higher {name} is better), found {line.floor:g}")
+            if not METRICS[name] and line.floor <= line.target:
+                raise ValueError(f"metrics.{name}.floor: above target {line.target:g} "
+                                 f"(lower {name} is better), found {line.floor:g}")
         scores = [t.min_score for t in self.tiers]
         if any(a <= b for a, b in zip(scores, scores[1:])):
             raise ValueError(f"tiers: min_score strictly decreasing (highest tier first), found {scores}")
@@ -87,6 +99,14 @@ class Contest(_Strict):
     metric: MetricName = "sales"
     prize_per_member: float = Field(default=1500.0, ge=0.0)
     winners: int = Field(default=1, ge=1)
+
+
+class Ranking(_Strict):
+    """Individual ranking: the ``top`` agents of the store on a metric get ``prize`` each."""
+
+    metric: MetricName = "sales"
+    prize: float = Field(default=1000.0, ge=0.0)
+    top: int = Field(default=1, ge=1)
 
 
 class Switch(_Strict):
@@ -103,12 +123,13 @@ class SchemeSpec(_Strict):
     commission: Commission | None = None
     kpi: Kpi | None = None
     contest: Contest | None = None
+    ranking: Ranking | None = None
     schedule: Annotated[list[Switch], Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> SchemeSpec:
         if self.schedule is not None:
-            if self.commission or self.kpi or self.contest or self.base_salary:
+            if self.commission or self.kpi or self.contest or self.ranking or self.base_salary:
                 raise ValueError("schedule: a schedule names other schemes; give no components beside it")
             days = [s.day for s in self.schedule]
             if days[0] != 0 or any(a >= b for a, b in zip(days, days[1:])):

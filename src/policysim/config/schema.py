@@ -88,7 +88,7 @@ class Patience(Strict):
     """How long a buyer waits for the first reply before leaving."""
 
     dist: Literal["exponential", "lognormal", "infinite"] = "exponential"
-    mean_s: PosFloat = 150.0
+    mean_s: PosFloat = 180.0
     cv: PosFloat = 1.0  # coefficient of variation, lognormal only
 
 
@@ -198,10 +198,10 @@ class Agents(Strict):
 class Service(Strict):
     """Production functions of a chat: reply delay and handle time versus load and skill."""
 
-    reply_base_s: NonNegFloat = 20.0
+    reply_base_s: NonNegFloat = 8.0
     reply_load_factor: NonNegFloat = 0.18
     handle_dist: Literal["lognormal", "exponential"] = "lognormal"
-    handle_base_s: PosFloat = 420.0
+    handle_base_s: PosFloat = 240.0
     handle_sigma: NonNegFloat = 0.6
     concurrency_alpha: float = Field(default=0.6, ge=0.0, le=1.0)
     effort_stretch: NonNegFloat = 0.3
@@ -237,6 +237,52 @@ class Rating(Strict):
     after_sales_weight: PosFloat = 3.0
 
 
+class Behaviour(Strict):
+    """How agents choose their action each pay period (MODEL.md section 4)."""
+
+    adaptive: bool = True
+    sales_efforts: list[Probability] = Field(default=[0.0, 0.5, 1.0], min_length=1)
+    service_efforts: list[Probability] = Field(default=[0.0, 0.5, 1.0], min_length=1)
+    thresholds: list[Annotated[int, Field(ge=1, le=20)]] = Field(default=[2, 3, 4, 5], min_length=1)
+    coop_levels: list[Probability] = Field(default=[0.0, 1.0], min_length=1)
+    effort_cost: NonNegFloat = 900.0
+    load_cost: NonNegFloat = 250.0
+    cohesion: NonNegFloat = 300.0
+    social_scale: PosFloat = 100.0
+    temperature: PosFloat = 120.0
+    inertia: Probability = 0.3
+    quality_skill: float = 1.5
+    quality_effort: float = 1.5
+    quality_noise_sd: NonNegFloat = 0.3
+
+
+class Attrition(Strict):
+    """Monthly quit hazard (logit) and optional dismissal (MODEL.md section 6)."""
+
+    enabled: bool = True
+    b0: float = -3.7
+    tenure_hump: float = 1.0
+    tenure_peak_months: PosFloat = 3.0
+    b_wage: float = -0.3
+    outside_wage: PosFloat = 5000.0
+    b_shortfall: float = 1.5
+    b_stress: float = 0.5
+    after_sales_stress: NonNegFloat = 0.5
+    b_recognition: float = -0.3
+    b_denied: float = 0.29
+    denied_gap: PosFloat = 300.0
+    dismiss_bottom_share: Probability = 0.0
+    dismiss_after_periods: int = Field(default=3, ge=1)
+
+
+class Hiring(Strict):
+    """Vacancies are refilled after a delay with trainees; each hire has a cost."""
+
+    enabled: bool = True
+    delay_days: int = Field(default=30, ge=0, le=365)
+    cost_months_of_pay: NonNegFloat = 3.0
+
+
 class Sim(Strict):
     """Horizon and bookkeeping of one run."""
 
@@ -266,6 +312,9 @@ class Scenario(Strict):
     service: Service = Service()
     conversion: Conversion = Conversion()
     rating: Rating = Rating()
+    behaviour: Behaviour = Behaviour()
+    attrition: Attrition = Attrition()
+    hiring: Hiring = Hiring()
     schemes: dict[str, SchemeSpec] = Field(default_factory=dict)
     scheme: str | None = None
 

@@ -143,10 +143,11 @@ def _describe(err: Any, model_cls: type[BaseModel], data: object) -> tuple[KeyPa
         return path, f"one of {ctx['expected_tags']}", _show(value)
     if kind in ("value_error", "assertion_error"):
         return _from_message(str(ctx.get("error", err["msg"])), path, model_cls, data, value)
-    if kind in _PHRASES:
-        numbers = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
+    numbers = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
+    try:
         return path, _PHRASES[kind].format(**numbers), _show(value)
-    return path, err["msg"].removeprefix("Input should be "), _show(value)
+    except KeyError:  # a type without a phrase (or a ctx without the expected fields)
+        return path, err["msg"].removeprefix("Input should be "), _show(value)
 
 
 def _from_message(

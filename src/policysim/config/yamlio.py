@@ -101,7 +101,8 @@ def read_yaml(path: str | Path) -> tuple[object, dict[KeyPath, int]]:
         found = {list: "a list", type(None): "an empty document"}.get(
             type(data), f"the single value {data!r}"
         )
-        raise bad(root.start_mark.line + 1, "a mapping of keys at the top level", found)
+        line = None if data is None else root.start_mark.line + 1
+        raise bad(line, "a mapping of keys at the top level", found)
     return data, lines
 
 

@@ -256,6 +256,7 @@ class Engine:
         frt = wait + reply
         pre = dd.pre_sales[i]
         if pre:
+            a.pre_routed += 1
             a.luck_value += dd.price[i]
         if self.is_event:
             a.event_chats += 1
@@ -274,7 +275,7 @@ class Engine:
         d.h_frt[hour] += frt
         d.hist[int(frt) if frt < HIST_MAX_S else HIST_MAX_S] += 1
         a.served += 1
-        a.frt_sum += frt
+        a.frt_sum += reply  # the agent's own response time, as the platform attributes it
         wait_term = math.log1p(frt / self._rw0)
         x = rate_t[kk] - self._r_wait * wait_term + self._r_sd * dd.rating_noise[i]
         rating = 1.0 + 4.0 / (1.0 + math.exp(-x))
@@ -412,7 +413,10 @@ class Engine:
              "frt_sum_s": float(self._hourly[e, 3, h])}
             for e in (0, 1) for h in range(24)
         ]
-        return RunResult(self.daily, self.agent_records, hourly, self.frt_hist, self.wait_hist)
+        summary = getattr(self.workforce, "summary", None)
+        extras = summary(self) if summary else {}
+        return RunResult(self.daily, self.agent_records, hourly, self.frt_hist, self.wait_hist,
+                         extras)
 
 
 def _percentiles(hist: np.ndarray, qs: tuple[float, ...]) -> list[float]:

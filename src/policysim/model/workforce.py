@@ -118,6 +118,9 @@ class StaticTeam:
             "over_comfort_share": a.over_time / a.shift_time if a.shift_time else 0.0,
             "after_sales_share": a.after_served / served if served else 0.0,
             "luck_value": a.luck_value,
+            "mean_price": a.luck_value / a.pre_routed if a.pre_routed else 0.0,
+            "present": min(1.0, (day + 1 - max(a.hired_day, day + 1 - self.scn.sim.period_days))
+                           / self.scn.sim.period_days),
             "event_share": a.event_chats / routed if routed else 0.0,
             "sales_effort": a.sales_effort,
             "service_effort": a.service_effort,
@@ -129,9 +132,10 @@ class StaticTeam:
         """Records of every agent who worked this period; counters reset, experience banked."""
         records = []
         for a in engine.agents:
-            if a.active or a.quit_day >= day - self.scn.sim.period_days:
-                if a.routed or a.active:
-                    records.append(self.agent_record(engine, a, period, day))
+            if a.hired_day > day:  # hired for the next period
+                continue
+            if a.active or a.routed:
+                records.append(self.agent_record(engine, a, period, day))
         return records
 
     def reset_period(self, engine: Engine) -> None:

@@ -1,0 +1,171 @@
+"""Behaviour: each pay period, each agent weighs the pay formula in force and picks an action.
+
+An action is (sales effort, service effort, hang-up threshold, cooperation). For every
+candidate action the agent predicts its period metrics with the model's own production
+functions (``policysim.model.production``), its current skill, and what it saw last period
+(chats routed per unit of hang-up threshold, the prices and mix of its buyers, the store's
+queue wait, transfers its team passed around). It then evaluates the *scheme's own pay
+function* on those predictions and scores
+
+    U(a) = E[pay | a] - effort_cost (e_sales + e_service)^2 - load_cost (k(a) - comfort)+
+           + coop(a) cohesion tanh(dep / social_scale)
+
+where dep is how much the agent's pay rises when its teammates do 5% better (positive under
+team pay: cohesion; negative under individual rank pay: reluctance to help rivals), computed
+from the pay function too. The choice is logit with temperature T; with probability
+``inertia`` the agent keeps last period's action. Nothing here knows a scheme's name.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from policysim.config.pay import METRICS
+from policysim.config.schema import Scenario
+from policysim.model import production as prod
+from policysim.model.schemes import PayContext, PayFunction
+
+
+@dataclass(frozen=True)
+class Grid:
+    """All candidate actions as parallel arrays of length A."""
+
+    sales: np.ndarray
+    service: np.ndarray
+    threshold: np.ndarray
+    coop: np.ndarray
+
+    @classmethod
+    def from_scenario(cls, scn: Scenario) -> Grid:
+        b = scn.behaviour
+        combos = list(itertools.product(b.sales_efforts, b.service_efforts, b.thresholds, b.coop_levels))
+        arr = np.array(combos, dtype=float)
+        return cls(arr[:, 0], arr[:, 1], arr[:, 2].astype(int), arr[:, 3])
+
+    def __len__(self) -> int:
+        return len(self.sales)
+
+    def action(self, i: int) -> tuple[float, float, int, float]:
+        """Action ``i`` as the tuple the workforce applies."""
+        return (float(self.sales[i]), float(self.service[i]), int(self.threshold[i]),
+                float(self.coop[i]))
+
+
+@dataclass
+class History:
+    """What each agent (n of them) takes from last period to predict the next one."""
+
+    skill: np.ndarray
+    cap: np.ndarray
+    comfort: np.ndarray
+    team: np.ndarray
+    routed_per_slot: np.ndarray  # chats routed per period per unit of hang-up limit
+    pre_share: np.ndarray
+    mean_price: np.ndarray
+    received_per_coop: np.ndarray  # transfers received per cooperative team member
+    shift_seconds: float  # time on shift per period
+    queue_wait_s: float  # store queue wait of an average buyer last period
+    last: dict[str, np.ndarray]  # last period's realised metrics (pay-function inputs)
+
+
+def quality_mean(scn: Scenario, skill, service_effort):
+    """Expected audited quality 0-1 (logistic in skill and service effort)."""
+    b = scn.behaviour
+    x = b.quality_skill * (np.asarray(skill) - 0.8) + b.quality_effort * (np.asarray(service_effort) - 0.5) + 1.0
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def predict(scn: Scenario, h: History, g: Grid) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Predicted metrics (each (n, A)) and mean open chats k for every agent and action."""
+    s = h.skill[:, None]
+    limit = np.minimum(g.threshold[None, :], h.cap[:, None]).astype(float)
+    es, ev, coop = g.sales[None, :], g.service[None, :], g.coop[None, :]
+    routed = h.routed_per_slot[:, None] * limit
+    pre = h.pre_share[:, None]
+    T = max(h.shift_seconds, 1.0)
+
+    def duration(k):
+        kk = np.clip(k, 1.0, None)
+        handle = pre * prod.handle_scale(scn, s, kk, es, ev, True) + (1 - pre) * prod.handle_scale(
+            scn, s, kk, es, ev, False)
+        return prod.reply_scale(scn, s, kk) + handle
+
+    k = np.ones_like(routed)
+    for _ in range(6):  # Little's law: mean open chats = chats x duration / time, capped by limit
+        k = np.minimum(limit, routed * duration(k) / T)
+    capacity = limit * T / duration(limit)
+    handled = np.minimum(routed, capacity)
+    comfort = h.comfort[:, None]
+    over = np.clip((k - comfort) / np.maximum(1.0, limit - comfort), 0.0, 1.0)
+    given = coop * over * handled
+    kept = handled - given + coop * h.received_per_coop[:, None]
+    kc = np.clip(k, 1.0, None)
+    reply = prod.reply_scale(scn, s, kc)
+    frt = h.queue_wait_s + reply
+    pat = scn.demand.patience
+    if pat.dist == "infinite":
+        reply_rate = np.ones_like(frt)
+    else:
+        reply_rate = np.exp(-h.queue_wait_s / pat.mean_s) / (1.0 + reply / pat.mean_s)
+    served = kept * reply_rate
+    conv = prod.conversion_prob(scn, prod.conversion_base(scn, s, kc, es, False),
+                                scn.demand.intent_mean, frt)
+    metrics = {
+        "served": served,
+        "first_response_s": reply,  # own reply delay (store queue wait is not the agent's)
+        "reply_rate": reply_rate,
+        "conversion": conv,
+        "sales": served * pre * conv * h.mean_price[:, None],
+        "rating": prod.rating_value(scn, prod.rating_base(scn, s, kc, ev), frt, 0.0),
+        "quality": np.broadcast_to(quality_mean(scn, s, ev), served.shape),
+        "transfers_given": given,
+    }
+    return metrics, k
+
+
+def team_dependence(scheme: PayFunction, h: History, n_teams: int) -> np.ndarray:
+    """How much each agent's expected pay rises when its teammates do 5% better."""
+    base = {k: v[:, None] for k, v in h.last.items()}
+    ctx = PayContext(h.team, n_teams, predict=True, others=h.last)
+    pay0 = scheme.pay(base, ctx)[:, 0]
+    out = np.zeros(len(h.team))
+    for t in np.unique(h.team):
+        mates = h.team == t
+        better = {name: np.where(mates, v * (1.05 if METRICS.get(name, True) else 0.95), v)
+                  for name, v in h.last.items()}
+        # the agent's own metrics stay at last period's values; since the pay function places
+        # the agent's own result relative to ``others``, only colleagues effectively improve
+        pay1 = scheme.pay(base, PayContext(h.team, n_teams, predict=True, others=better))[:, 0]
+        out = np.where(mates, pay1 - pay0, out)
+    return out
+
+
+def utilities(scn: Scenario, scheme: PayFunction, h: History, g: Grid,
+              n_teams: int) -> np.ndarray:
+    """U(agent, action): expected pay minus effort and load costs plus the social term."""
+    b = scn.behaviour
+    metrics, k = predict(scn, h, g)
+    ctx = PayContext(h.team, n_teams, predict=True, others=h.last)
+    pay = np.broadcast_to(scheme.pay(metrics, ctx), metrics["served"].shape)
+    effort = (g.sales + g.service)[None, :]
+    cost = b.effort_cost * effort**2 + b.load_cost * np.clip(k - h.comfort[:, None], 0.0, None)
+    dep = team_dependence(scheme, h, n_teams)
+    social = g.coop[None, :] * b.cohesion * np.tanh(dep / b.social_scale)[:, None]
+    return pay - cost + social
+
+
+def choose(scn: Scenario, utility: np.ndarray, previous: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Logit choice with inertia. ``previous`` holds last actions (-1 = none), ``u`` is (n, 2)
+    uniforms: u[:, 0] decides inertia, u[:, 1] draws from the logit probabilities."""
+    b = scn.behaviour
+    z = (utility - utility.max(axis=1, keepdims=True)) / b.temperature
+    p = np.exp(z)
+    cum = np.cumsum(p, axis=1)
+    cum /= cum[:, -1:]
+    drawn = (cum < u[:, 1:2]).sum(axis=1)
+    drawn = np.minimum(drawn, utility.shape[1] - 1)
+    keep = (previous >= 0) & (u[:, 0] < b.inertia)
+    return np.where(keep, previous, drawn)
