@@ -93,15 +93,19 @@ def predict(scn: Scenario, h: History, g: Grid) -> tuple[dict[str, np.ndarray], 
             scn, s, kk, es, ev, False)
         return prod.reply_scale(scn, s, kk) + handle
 
-    k = np.ones_like(routed)
-    for _ in range(6):  # Little's law: mean open chats = chats x duration / time, capped by limit
-        k = np.minimum(limit, routed * duration(k) / T)
-    capacity = limit * T / duration(limit)
-    handled = np.minimum(routed, capacity)
     comfort = h.comfort[:, None]
-    over = np.clip((k - comfort) / np.maximum(1.0, limit - comfort), 0.0, 1.0)
-    given = coop * over * handled
-    kept = handled - given + coop * h.received_per_coop[:, None]
+    received = coop * h.received_per_coop[:, None]
+    k = np.ones_like(routed)
+    given = np.zeros_like(routed)
+    for _ in range(8):
+        # Little's law: mean open chats = chats kept x duration / time on shift, capped by the
+        # limit; chats are handed over (if cooperative) in the share of time above comfort
+        kept = np.maximum(routed - given + received, 0.0)
+        k = np.minimum(limit, kept * duration(k) / T)
+        over = np.clip((k - comfort) / np.maximum(1.0, limit - comfort), 0.0, 1.0)
+        given = coop * over * routed
+    capacity = limit * T / duration(limit)
+    kept = np.minimum(np.maximum(routed - given + received, 0.0), capacity)
     kc = np.clip(k, 1.0, None)
     reply = prod.reply_scale(scn, s, kc)
     frt = h.queue_wait_s + reply
@@ -138,7 +142,8 @@ def team_dependence(scheme: PayFunction, h: History, n_teams: int) -> np.ndarray
                   for name, v in h.last.items()}
         # the agent's own metrics stay at last period's values; since the pay function places
         # the agent's own result relative to ``others``, only colleagues effectively improve
-        pay1 = scheme.pay(base, PayContext(h.team, n_teams, predict=True, others=better))[:, 0]
+        ctx1 = PayContext(h.team, n_teams, predict=True, others=better, spread_from=h.last)
+        pay1 = scheme.pay(base, ctx1)[:, 0]
         out = np.where(mates, pay1 - pay0, out)
     return out
 

@@ -55,13 +55,21 @@ class PaidTeam(StaticTeam):
     """A team paid by the scheme (or schedule) named ``scheme``, choosing actions, quitting,
     being replaced."""
 
-    def __init__(self, scenario: Scenario, scheme: str) -> None:
+    def __init__(self, scenario: Scenario, scheme) -> None:
         super().__init__(scenario)
-        if scheme not in scenario.schemes:
+        if not isinstance(scheme, str):
+            # a Python pay function (any object with ``pay(metrics, ctx)``)
+            if not callable(getattr(scheme, "pay", None)):
+                from policysim.errors import UserError
+
+                raise UserError(f"scheme: a name or an object with a pay(metrics, ctx) method, "
+                                f"found {type(scheme).__name__}")
+        elif scheme not in scenario.schemes:
             from policysim.errors import UserError
 
             raise UserError(f"scheme: one of {sorted(scenario.schemes)}, found {scheme!r}")
         self.scheme_name = scheme
+        self._custom = None if isinstance(scheme, str) else scheme
         self.grid = beh.Grid.from_scenario(scenario)
         self.n_teams = len(scenario.teams)
         self._pending: list[tuple[int, int, int]] = []  # (day, team, shift) seats to refill
@@ -71,6 +79,12 @@ class PaidTeam(StaticTeam):
         self.hire_days: list[int] = []
         self.pay_records: list[dict] = []
         self._low_streak: dict[int, int] = {}
+
+    def scheme(self, day: int):
+        """The pay function in force on ``day``."""
+        if self._custom is not None:
+            return self._custom
+        return scheme_at(self.scn.schemes, self.scheme_name, day)
 
     # ------------------------------------------------------------- set-up
     def setup(self, engine: Engine) -> None:
@@ -124,14 +138,15 @@ class PaidTeam(StaticTeam):
             r["quality"] = float(1 / (1 + np.exp(-(np.log(q / (1 - q)) + b.quality_noise_sd * noise))))
         m = self._metrics(records)
         team = np.array([a.team for a in members])
-        scheme = scheme_at(scn.schemes, self.scheme_name, day)
+        scheme = self.scheme(day)
         ctx = PayContext(team, self.n_teams)
         pay = np.asarray(scheme.pay(m, ctx), dtype=float)
         present = np.array([r["present"] for r in records])
-        pay = pay - scheme.spec.base_salary * (1.0 - present)
+        base = float(getattr(getattr(scheme, "spec", None), "base_salary", 0.0))
+        pay = pay - base * (1.0 - present)
         recognised = ctx.recognised if ctx.recognised is not None else np.zeros(len(pay), bool)
         better = {k: v * (1.02 if METRICS[k] else 0.98) for k, v in m.items()}
-        denied = scheme.pay(better, PayContext(team, self.n_teams)) - (pay + scheme.spec.base_salary * (1.0 - present)) > scn.attrition.denied_gap
+        denied = scheme.pay(better, PayContext(team, self.n_teams)) - (pay + base * (1.0 - present)) > scn.attrition.denied_gap
         for r, a, p, rec, den in zip(records, members, pay, recognised, denied):
             r["pay"] = float(p)
             r["recognised"] = bool(rec)
@@ -262,7 +277,7 @@ class PaidTeam(StaticTeam):
             one = beh.Grid(*(np.array([v]) for v in action))
             predicted, _ = beh.predict(self.scn, h, one)
             h.last = {k: np.asarray(v)[:, 0].copy() for k, v in predicted.items()}
-        scheme = scheme_at(self.scn.schemes, self.scheme_name, day)
+        scheme = self.scheme(day)
         util = beh.utilities(self.scn, scheme, h, self.grid, self.n_teams)
         index = {a.id: i for i, a in enumerate(everyone)}
         rows = np.array([index[a.id] for a in agents])

@@ -35,6 +35,8 @@ class PayContext:
         others: last period's realised metrics of every agent (shape (n,)), used to place a
             predicted result among colleagues' and other teams'.
         recognised: filled by rank components: True where an agent won something.
+        spread_from: metrics whose spread sets the noise of rank predictions (default
+            ``others``); held fixed when asking "what if colleagues did better?".
     """
 
     team: np.ndarray
@@ -42,6 +44,11 @@ class PayContext:
     predict: bool = False
     others: dict[str, np.ndarray] | None = None
     recognised: np.ndarray | None = field(default=None)
+    spread_from: dict[str, np.ndarray] | None = None
+
+    def spread_source(self) -> dict[str, np.ndarray]:
+        """Metrics to measure the noise of rank predictions on."""
+        return self.spread_from if self.spread_from is not None else self.others
 
 
 class PayFunction(Protocol):
@@ -129,7 +136,8 @@ class ContestPay:
         size = np.bincount(ctx.team, minlength=ctx.n_teams)[ctx.team]
         own = _signed(s.metric, m[s.metric])
         mine = means[ctx.team][:, None] + (own - last[:, None]) / size[:, None]
-        finite = means[np.isfinite(means)]
+        spread = _team_means(_signed(s.metric, ctx.spread_source()[s.metric]), ctx.team, ctx.n_teams)
+        finite = spread[np.isfinite(spread)]
         sd = max(float(np.std(finite)), 0.05 * float(np.mean(np.abs(finite))) + 1e-9)
         p_beat = np.ones_like(mine)
         rivals = []
@@ -173,7 +181,7 @@ class RankingPay:
         if len(last) <= s.top:
             return np.full(np.shape(m[s.metric]), s.prize)
         cutoff = np.sort(last)[::-1][s.top - 1]
-        sd = max(float(np.std(last)), 1e-9)
+        sd = max(float(np.std(_signed(s.metric, ctx.spread_source()[s.metric]))), 1e-9)
         own = _signed(s.metric, m[s.metric])
         return s.prize * ndtr((own - cutoff) / sd)
 
