@@ -77,8 +77,9 @@ def _table(metrics: dict[str, dict[str, float]], title: str) -> str:
     return "\n".join(lines)
 
 
-def _public(ci: dict[str, float]) -> dict[str, float]:
-    return {k: ci[k] for k in ("mean", "ci_low", "ci_high")}
+def _public(ci: dict[str, float]) -> dict[str, float | None]:
+    """The JSON face of an interval; undefined values (NaN) become null."""
+    return {k: (None if math.isnan(ci[k]) else float(ci[k])) for k in ("mean", "ci_low", "ci_high")}
 
 
 @app.command()
