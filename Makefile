@@ -19,7 +19,7 @@ $(STAMP): $(PY) pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/policysim demo
+	$(VENV)/bin/policysim compare scenarios/baseline.yaml --reps 4 --days 180
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
