@@ -170,7 +170,7 @@ def validate_erlang_a(
     reps: Annotated[int, typer.Option("--reps", min=2, max=1000, help="Replications.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Base random seed.")] = 1,
     json_: JsonOpt = False,
-    workers: WorkersOpt = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=512, help="Worker processes (default: 1).")] = None,
 ) -> None:
     """Simulate M/M/c+M through the engine and compare with exact Erlang-A (or Erlang-C)."""
     from policysim.validation.check import check_erlang
@@ -203,6 +203,24 @@ def schema() -> None:
     typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
 
+def _click_exceptions() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """Usage-error and exit exception classes of click and of the click copy some typer
+    releases bundle (``typer._click``), whichever are installed."""
+    import importlib
+
+    usage: list[type] = []
+    exits: list[type] = [typer.Exit]
+    for mod in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            m = importlib.import_module(mod)
+        except ImportError:
+            continue
+        usage.append(m.ClickException)
+        if hasattr(m, "Exit"):
+            exits.append(m.Exit)
+    return tuple(usage), tuple(exits)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one message and exit code 2."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -220,12 +238,11 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("interrupted: finished work is kept where it was written", err=True)
         sys.exit(130)
     except Exception as err:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(err, click.exceptions.ClickException):
+        usage, exits = _click_exceptions()
+        if isinstance(err, usage):
             err.show()
             sys.exit(2)
-        if isinstance(err, click.exceptions.Exit):
+        if isinstance(err, exits):
             sys.exit(err.exit_code)
         if debug:
             raise

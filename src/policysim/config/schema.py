@@ -207,7 +207,6 @@ class Service(Strict):
     effort_stretch: NonNegFloat = 0.3
     after_sales_handle_factor: PosFloat = 1.3
     transfer_delay_s: NonNegFloat = 30.0
-    reply_target_s: PosFloat = 180.0
 
 
 class Conversion(Strict):

@@ -17,7 +17,7 @@ from policysim.model.streams import Uniforms
 
 #: Period counters the engine increments; the workforce layer reads and resets them.
 COUNTERS = (
-    "routed", "pre_routed", "served", "abandoned", "frt_sum", "pre_served", "orders", "sales", "rating_sum",
+    "routed", "handled", "pre_routed", "served", "abandoned", "frt_sum", "pre_served", "orders", "sales", "rating_sum",
     "rating_w", "given", "received", "over_time", "after_served", "luck_value", "event_chats",
     "shift_time",
 )

@@ -237,6 +237,7 @@ class Engine:
         d.wait_sum += wait
         self.wait_hist[min(int(wait), HIST_MAX_S)] += 1
         delay = 0.0
+        a.routed += 1
         if a.open >= a.comfort and a.coop > 0.0 and self._coop.next() < a.coop:
             b = self.router.helper(a)
             if b is not None:
@@ -249,7 +250,6 @@ class Engine:
             a.over_since = self.env.now
         a.open = k
         self.router.place(a)
-        a.routed += 1
         reply_t, h_pre, h_after, conv_t, rate_t = a.tables
         kk = k if k <= a.cap else a.cap
         reply = dd.reply_mult[i] * reply_t[kk] + delay
@@ -258,6 +258,7 @@ class Engine:
         if pre:
             a.pre_routed += 1
             a.luck_value += dd.price[i]
+        a.handled += 1
         if self.is_event:
             a.event_chats += 1
         if frt > dd.patience[i]:

@@ -171,8 +171,8 @@ class PaidTeam(StaticTeam):
         scale = np.where(shift_s > 0, full / np.maximum(shift_s, 1.0), 1.0)
         per_slot = routed * scale / limit
         coop = np.array([a.coop for a in members])
-        given = np.array([r["transfers_given"] for r in records], float)
-        recv_team = np.bincount(team, weights=given, minlength=self.n_teams)
+        received = np.array([r["transfers_received"] for r in records], float)
+        recv_team = np.bincount(team, weights=received, minlength=self.n_teams)
         coop_team = np.bincount(team, weights=(coop > 0).astype(float), minlength=self.n_teams)
         days = engine.daily[-scn.sim.period_days:]
         inq = sum(d["inquiries"] for d in days)
@@ -321,8 +321,9 @@ class PaidTeam(StaticTeam):
         x = (at.b0 + hump + at.b_wage * np.log(np.maximum(pay, 1.0) / at.outside_wage)
              + at.b_shortfall * shortfall + at.b_stress * stress + at.b_recognition * rec
              + at.b_denied * den)
-        # the hazard is monthly: scale to the period length
-        p = 1.0 - (1.0 - 1.0 / (1.0 + np.exp(-x))) ** (scn.sim.period_days / MONTH_DAYS)
+        # the hazard is monthly: scale it to the days each agent was exposed this period
+        exposure = np.array([r["days_present"] for r in records], float) / MONTH_DAYS
+        p = 1.0 - (1.0 - 1.0 / (1.0 + np.exp(-x))) ** exposure
         quit_ = (u < p) & np.array([a.active for a in members])
         if at.dismiss_bottom_share > 0 and n > 1:
             cutoff = np.quantile(pay, at.dismiss_bottom_share)
@@ -363,13 +364,14 @@ class PaidTeam(StaticTeam):
         labour = float(pays.sum())
         mean_pay = labour / max(1.0, headcount * days / scn.sim.period_days)
         hires = len(self.hire_days)
-        hiring_cost = hires * scn.hiring.cost_months_of_pay * mean_pay * scn.sim.period_days / MONTH_DAYS
+        monthly_pay = mean_pay * MONTH_DAYS / scn.sim.period_days
+        hiring_cost = hires * scn.hiring.cost_months_of_pay * monthly_pay
         observed = [d for d in self.hire_days if d + 90 <= days]
         early = sum(1 for q in self.quit_log if q["hired_day"] in observed and q["hired_day"] > 0
                     and q["tenure_days"] <= 90)
         ginis, skill_c, luck_c = [], [], []
         for period in sorted({r["period"] for r in recs}):
-            rows = [r for r in recs if r["period"] == period and r["present"] >= 1.0 and r["routed"] > 0]
+            rows = [r for r in recs if r["period"] == period and r["present"] >= 1.0 and r["handled"] > 0]
             if len(rows) < 3:
                 continue
             p = np.array([r["pay"] for r in rows])

@@ -97,6 +97,7 @@ class StaticTeam:
         """The period record of one agent (metrics the pay formulas read, and more)."""
         served = a.served
         routed = a.routed
+        handled = a.handled  # routed - given + received
         return {
             "period": period,
             "end_day": day,
@@ -107,7 +108,8 @@ class StaticTeam:
             "skill": a.skill,
             "routed": int(routed),
             "served": int(served),
-            "reply_rate": served / routed if routed else 1.0,
+            "handled": int(handled),
+            "reply_rate": served / handled if handled else 1.0,
             "first_response_s": a.frt_sum / served if served else 0.0,
             "pre_sales_served": int(a.pre_served),
             "conversion": a.orders / a.pre_served if a.pre_served else 0.0,
@@ -119,14 +121,18 @@ class StaticTeam:
             "after_sales_share": a.after_served / served if served else 0.0,
             "luck_value": a.luck_value,
             "mean_price": a.luck_value / a.pre_routed if a.pre_routed else 0.0,
-            "present": min(1.0, (day + 1 - max(a.hired_day, day + 1 - self.scn.sim.period_days))
-                           / self.scn.sim.period_days),
-            "event_share": a.event_chats / routed if routed else 0.0,
+            "days_present": self._days_present(a, period, day),
+            "present": self._days_present(a, period, day) / self.scn.sim.period_days,
             "sales_effort": a.sales_effort,
             "service_effort": a.service_effort,
             "threshold": a.threshold,
             "coop": a.coop,
         }
+
+    def _days_present(self, a: Agent, period: int, day: int) -> int:
+        """Days of this pay period the agent was on the team (the last period may be short)."""
+        start = period * self.scn.sim.period_days
+        return day + 1 - max(a.hired_day, start)
 
     def close_period(self, engine: Engine, period: int, day: int) -> list[dict]:
         """Records of every agent who worked this period; counters reset, experience banked."""
@@ -134,7 +140,7 @@ class StaticTeam:
         for a in engine.agents:
             if a.hired_day > day:  # hired for the next period
                 continue
-            if a.active or a.routed:
+            if a.active or a.handled:
                 records.append(self.agent_record(engine, a, period, day))
         return records
 

@@ -57,7 +57,7 @@ def erlang_a(c: int, lam: float, mu: float, theta: float) -> ErlangResult:
         while True:
             j += 1
             logs.append(logs[-1] + math.log(lam) - math.log(c * mu + j * theta))
-            if logs[-1] < -50 and j > lam / theta:
+            if logs[-1] < -50 and c * mu + j * theta > lam:  # terms now shrink
                 break
         rel = np.array(logs)
         log_tail = log_c + logsumexp(rel)

@@ -1,0 +1,154 @@
+"""``policysim sweep`` and ``policysim query``: run an experiment into a results store, and
+query the store with SQL.
+
+Kept apart from cli.py (which adds both commands with ``register(app)``); ``app`` below is a
+stand-alone app with only these two, for tests and ``python -m policysim.cli_experiment``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from policysim.errors import UserError
+
+
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment YAML file.", show_default=False)],
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", min=1, max=4096,
+        help="Worker processes on this machine (default: all cores; 1: in this process).")]
+    = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="Run on a Dask cluster: its scheduler address, tcp://host:port.")]
+    = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Results store directory (default: results/<experiment name>/, with "
+        "--days N results/<experiment name>-<N>d/).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue the sweep in --out (it must hold this experiment); "
+        "finished runs are never recomputed (rerunning without --resume does the same).")]
+    = False,
+    days: Annotated[Optional[int], typer.Option(
+        "--days", min=1, max=3650, help="Days per run (a quick look; a different experiment).")]
+    = None,
+    reps: Annotated[Optional[int], typer.Option(
+        "--reps", min=1, max=10000, help="Replications per design point and scheme.")] = None,
+) -> None:
+    """Run every design point x scheme x replication of an experiment into a results store.
+
+    Each finished run is written at once; a failing run is recorded and the sweep goes on,
+    exiting with code 1 at the end and naming the failed runs. Query the store with
+    ``policysim query OUT "SQL"``.
+    """
+    from policysim.experiment.design import load_plan
+    from policysim.experiment.executors import make_executor
+    from policysim.experiment.sweep import analyze, open_store, run_sweep
+
+    plan = load_plan(experiment, days=days, reps=reps)
+    if out is None:  # a quick look (--days) gets its own store beside the full one
+        out = Path("results") / (plan.name + (f"-{days}d" if days is not None else ""))
+    open_store(plan, out, resume)  # a store of another experiment: error before connecting
+    executor = make_executor(workers, scheduler)
+    schemes = ", ".join(s or "none: fixed actions" for s in plan.schemes)
+    where = {"in-process": "in this process",
+             "local-pool": f"{getattr(executor, 'workers', '?')} local worker processes",
+             "dask": f"Dask scheduler {scheduler}"}.get(executor.name, executor.name)
+    typer.echo(f"{plan.name}: {len(plan.design)} design points ({plan.design.name}) x "
+               f"{len(plan.schemes)} scheme(s) ({schemes}) x {plan.reps} replication(s) = "
+               f"{len(plan.runs)} runs, {where}; store {out}", err=True)
+    with executor:
+        result = run_sweep(plan, out, executor, resume=resume)
+    typer.echo(f"{result.total} runs: {result.completed} finished now, {result.skipped} "
+               f"already finished, {len(result.failed)} failed ({result.seconds:.1f} s); "
+               f"store {result.out}")
+    if result.failed:
+        typer.echo(f"failed runs ({len(result.failed)}; errors in {result.out}/failed/, rerun "
+                   "the same command to retry them):", err=True)
+        for run, error in sorted(result.failed.items()):
+            typer.echo(f"  {run}: {error}", err=True)
+        sys.exit(1)
+    try:
+        text = analyze(result.out).render()
+    except UserError as err:
+        text = f"analysis skipped: {err.message}"
+    if text:
+        typer.echo(text)
+
+
+def query(
+    out: Annotated[Path, typer.Argument(metavar="OUT", help="A sweep's results store.",
+                                        show_default=False)],
+    sql: Annotated[str, typer.Argument(
+        metavar="SQL", help="DuckDB SQL over the views runs, daily, agents (and manifest).",
+        show_default=False)],
+    json_: Annotated[bool, typer.Option("--json", help="Print the rows as a JSON list.")]
+    = False,
+) -> None:
+    """Run SQL over a results store: views runs (one row per run), daily and agents."""
+    import pandas as pd
+
+    from policysim.results.query import json_rows
+    from policysim.results.query import query as run_query
+
+    df = run_query(out, sql)
+    if json_:
+        typer.echo(json.dumps(json_rows(df), indent=1))
+        return
+    if df.empty:
+        typer.echo(f"(no rows; columns: {', '.join(map(str, df.columns))})")
+        return
+    with pd.option_context("display.max_rows", None, "display.max_columns", None,
+                           "display.width", 200):
+        typer.echo(df.to_string(index=False))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``sweep`` and ``query`` commands to the policysim app."""
+    app.command("sweep")(sweep)
+    app.command("query")(query)
+
+
+#: A stand-alone app with only ``sweep`` and ``query``.
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
+register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stand-alone app: user errors and usage errors exit with code 2, one message.
+
+    Handles typer's vendored click exceptions as well as click's (see the report on
+    cli.main).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if debug:
+        args.remove("--debug")
+    try:
+        code = app(args=args, prog_name="policysim", standalone_mode=False)
+    except UserError as err:
+        if debug:
+            raise
+        typer.echo(f"error: {err.message}", err=True)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("interrupted: finished runs are kept; rerun the command to resume", err=True)
+        sys.exit(130)
+    except Exception as err:  # usage errors and anything unexpected
+        if hasattr(err, "show") and hasattr(err, "exit_code"):  # click or typer._click
+            err.show()
+            sys.exit(err.exit_code)
+        if debug:
+            raise
+        typer.echo(f"internal error: {type(err).__name__}: {err} (rerun with --debug for the "
+                   "traceback and report it)", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,502 @@
+"""From an experiment file to a validated list of runs.
+
+Think of a design as a spreadsheet: one column per varied key, one row per **design point**.
+A grid writes every combination of the factors' values; Latin hypercube, Sobol (Saltelli)
+and Morris designs (drawn with SALib) write rows of numbers in [0, 1] that each factor maps
+to its own values (a list: equally likely items; a range: uniform; a distribution: its
+quantile). Each row, written into the base scenario's data as if by ``--set key=value``,
+is one scenario; each (point, scheme, replication) is one **run**, whose random streams
+derive from (seed, point, replication) alone, so schemes at one point face the same buyers.
+
+:func:`build_design` is pure (no files); :func:`load_plan` reads an experiment file, checks
+it, builds the design and validates *every* point's scenario before anything runs, so a
+bad value is reported up front, located in the experiment file::
+
+    experiments/x.yaml:9: levers.teams.0.agents: expected a number of at least 1, found 0
+    (int) at design point 0 (and 4 other points)
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from policysim.config.experiment import Design as DesignSpec
+from policysim.config.experiment import Experiment, Factor
+from policysim.config.schema import Scenario
+from policysim.config.validate import validate_data
+from policysim.config.yamlio import KeyPath, dotted, read_yaml
+from policysim.errors import ConfigError, Problem, UserError
+from policysim.experiment.runner import Job
+
+#: Bumped when the layout of a results store or the meaning of a run changes.
+STORE_FORMAT = 1
+_KEY = re.compile(r"^[A-Za-z_]\w*(\.\w+)*$")
+_INDEX = re.compile(r"[0-9]+")
+_RESERVED = {"sim.seed": "seed", "sim.reps": "reps"}
+_ID_COLUMNS = ("point", "scheme", "rep", "seed", "days")
+_MAX_PROBLEMS = 20
+
+
+# ----------------------------------------------------------------------------- design
+@dataclass
+class Design:
+    """Design points: the values of every factor at every point.
+
+    Attributes:
+        name: grid, lhs, sobol or morris.
+        keys: The varied dotted keys, levers first, in file order.
+        points: One row per point: ``point`` and one typed column per key.
+        unit: The [0, 1] samples behind ``points`` (n x D), None for a grid.
+        spec: The design section of the experiment.
+    """
+
+    name: str
+    keys: list[str]
+    points: pd.DataFrame
+    unit: np.ndarray | None
+    spec: DesignSpec
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def problem(self) -> dict:
+        """SALib's problem dict: every factor on [0, 1] (mapped to its values afterwards)."""
+        return {"num_vars": len(self.keys), "names": list(self.keys),
+                "bounds": [[0.0, 1.0]] * len(self.keys)}
+
+    def values(self, point: int) -> dict[str, object]:
+        """The {key: value} overrides of one point, as Python values."""
+        row = self.points.iloc[point]
+        return {k: _python(row[k]) for k in self.keys}
+
+
+def build_design(exp: Experiment, seed: int | None = None) -> Design:
+    """Turn an experiment's factors and design section into design points (no files read).
+
+    Args:
+        exp: The experiment.
+        seed: Seed of the sampled designs (default: the experiment's ``seed``, else 0).
+    """
+    if seed is None:
+        seed = exp.seed if exp.seed is not None else 0
+    factors = [(key, f) for _, key, f in exp.factors()]
+    keys = [k for k, _ in factors]
+    spec = exp.design
+    if spec.name == "grid":
+        axes = [grid_values(f) for _, f in factors]
+        rows = list(itertools.product(*axes)) if axes else [()]
+        unit = None
+        columns = {k: [r[i] for r in rows] for i, k in enumerate(keys)}
+    else:
+        unit = _sample(spec, len(keys), seed)
+        columns = {k: from_unit(f, unit[:, i]) for i, (k, f) in enumerate(factors)}
+    n = len(next(iter(columns.values()))) if columns else 1
+    points = pd.DataFrame({"point": np.arange(n, dtype=np.int64)})
+    for k, vals in columns.items():
+        points[k] = _column(vals)
+    return Design(spec.name, keys, points, unit, spec)
+
+
+def _sample(spec: DesignSpec, d: int, seed: int) -> np.ndarray:
+    """Unit-cube samples of a sampled design, in SALib's order (the analysis relies on it)."""
+    try:
+        from SALib.sample import latin, morris, sobol
+    except ImportError:
+        raise UserError(f"design: a {spec.name} design needs SALib; install the sensitivity "
+                        "extra (pip install 'policysim[sensitivity]')") from None
+
+    problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
+    seed = int(seed) % 2**32
+    if spec.name == "lhs":
+        return latin.sample(problem, spec.samples, seed=seed)
+    if spec.name == "sobol":
+        return sobol.sample(problem, spec.samples, calc_second_order=spec.second_order,
+                            scramble=True, seed=seed)
+    return morris.sample(problem, spec.samples, num_levels=spec.levels, seed=seed)
+
+
+def grid_values(f: Factor) -> list:
+    """The values a factor takes in a grid."""
+    if f.values is not None:
+        return list(f.values)
+    dist = f.kind
+    if dist == "uniform":
+        vals = np.linspace(f.low, f.high, f.num)
+    elif dist == "loguniform":
+        vals = np.geomspace(f.low, f.high, f.num)
+    else:
+        vals = _ppf(f, (np.arange(f.num) + 0.5) / f.num)
+    out = [_whole(v) for v in vals] if f.integer else [float(v) for v in vals]
+    return list(dict.fromkeys(out))
+
+
+def from_unit(f: Factor, u: np.ndarray) -> list:
+    """Map samples in [0, 1] to a factor's values."""
+    u = np.asarray(u, dtype=float)
+    if f.values is not None:
+        k = len(f.values)
+        return [f.values[min(int(x * k), k - 1)] for x in u]
+    if f.integer and f.kind == "uniform":
+        lo, hi = math.ceil(f.low), math.floor(f.high)
+        return [min(lo + int(x * (hi - lo + 1)), hi) for x in u]
+    if f.kind == "uniform":
+        vals = f.low + u * (f.high - f.low)
+    elif f.kind == "loguniform":
+        vals = np.exp(np.log(f.low) + u * (np.log(f.high) - np.log(f.low)))
+    else:
+        vals = _ppf(f, u)
+    return [_whole(v) for v in vals] if f.integer else [float(v) for v in vals]
+
+
+def _ppf(f: Factor, u: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    if f.kind == "triangular":
+        c = (f.mode - f.low) / (f.high - f.low)
+        return stats.triang.ppf(u, c, loc=f.low, scale=f.high - f.low)
+    lo = -np.inf if f.low is None else (f.low - f.mean) / f.sd
+    hi = np.inf if f.high is None else (f.high - f.mean) / f.sd
+    if math.isinf(lo) or math.isinf(hi):  # an open tail: keep Morris' 0 and 1 levels finite
+        u = np.clip(u, 1e-3, 1 - 1e-3)
+    return stats.truncnorm.ppf(u, lo, hi, loc=f.mean, scale=f.sd)
+
+
+def _whole(v: float) -> int:
+    return int(math.floor(v + 0.5))
+
+
+def _column(values: list) -> pd.Series:
+    """A typed column: int, float, bool, else the values as they are, else their text."""
+    kinds = {type(v) for v in values if v is not None}
+    has_none = any(v is None for v in values)
+    if kinds <= {int} and kinds:
+        return pd.Series(values, dtype="Int64" if has_none else "int64")
+    if kinds <= {int, float} and kinds:
+        return pd.Series([math.nan if v is None else float(v) for v in values], dtype="float64")
+    if kinds == {bool}:
+        return pd.Series(values, dtype="boolean" if has_none else "bool")
+    if len(kinds) <= 1:
+        return pd.Series(values, dtype=object)
+    return pd.Series([None if v is None else str(v) for v in values], dtype=object)
+
+
+def _python(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# ------------------------------------------------------------------------------- plan
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep: a design point, a scheme and a replication."""
+
+    id: str
+    point: int
+    scheme: str | None
+    rep: int
+    job: Job
+
+
+def run_id(point: int, scheme: str | None, rep: int) -> str:
+    """``p00012-commission-r0003`` (``p00012-r0003`` without a scheme)."""
+    return f"p{point:05d}-{scheme}-r{rep:04d}" if scheme else f"p{point:05d}-r{rep:04d}"
+
+
+@dataclass
+class Plan:
+    """A checked experiment: its design, the scenario of every point and the runs to do.
+
+    Attributes:
+        path: The experiment file.
+        experiment: The validated experiment.
+        scenario_path: The base scenario file.
+        base: The base scenario.
+        design: The design points.
+        schemes: The schemes run at every point (``[None]``: fixed actions, no pay).
+        reps: Replications per (point, scheme).
+        seed: Base seed of every run's streams.
+        days: Horizon of every run (``--days``, else the experiment's ``days``), or None
+            when each point uses its own ``sim.days``.
+        scenarios: The scenario of every design point.
+        runs: Every run, by point, scheme (in the experiment's order) and replication.
+        hash: Identity of the experiment's results (everything but ``reps``).
+        hash_parts: The pieces ``hash`` is made of, to say what differs.
+    """
+
+    path: Path
+    experiment: Experiment
+    scenario_path: Path
+    base: Scenario
+    design: Design
+    schemes: list[str | None]
+    reps: int
+    seed: int
+    days: int | None
+    scenarios: list[Scenario]
+    runs: list[Run] = field(repr=False)
+    hash: str = ""
+    hash_parts: dict[str, str] = field(default_factory=dict)
+    _values: list[dict] | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.experiment.name
+
+    def runs_row(self, run: Run, summary: dict[str, float]) -> pd.DataFrame:
+        """The one-row ``runs`` table of a finished run: ids, design values, metrics."""
+        if self._values is None:
+            self._values = [self.design.values(p) for p in range(len(self.design))]
+        row = {"point": run.point, "scheme": run.scheme or "", "rep": run.rep,
+               "seed": run.job.seed, "days": run.job.days, **self._values[run.point], **summary}
+        return pd.DataFrame([row])
+
+
+def load_plan(path: str | Path, days: int | None = None, reps: int | None = None) -> Plan:
+    """Read and check an experiment file and build every run (nothing is run).
+
+    Args:
+        path: The experiment YAML file.
+        days: ``--days``: horizon of every run, overriding the file.
+        reps: ``--reps``: replications, overriding the file.
+
+    Raises:
+        ConfigError: For any problem in the experiment file, the base scenario or any design
+            point's scenario, located in the file that holds the bad value.
+    """
+    path = Path(path)
+    data, lines = read_yaml(path)
+    if isinstance(data, dict) and "name" not in data:
+        data = {"name": re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem) or "experiment", **data}
+    exp = validate_data(Experiment, data, str(path), lines)
+    where = _Where(str(path), lines)
+    _check_factors(exp, where)
+    scn_path = (path.parent / exp.scenario) if not Path(exp.scenario).is_absolute() \
+        else Path(exp.scenario)
+    if not scn_path.is_file():
+        raise ConfigError([where.at(("scenario",), "an existing scenario file (relative to the "
+                                    "experiment file)", f"{exp.scenario!r} ({scn_path}: no such "
+                                    "file)")])
+    scn_data, scn_lines = read_yaml(scn_path)
+    base = validate_data(Scenario, scn_data, str(scn_path), scn_lines)
+    schemes = _schemes(exp, base, where)
+    seed = exp.seed if exp.seed is not None else base.sim.seed
+    design = build_design(exp, seed)
+    scenarios = _point_scenarios(exp, design, scn_data, scn_lines, str(scn_path), schemes, where)
+    n_reps = reps if reps is not None else (exp.reps if exp.reps is not None else base.sim.reps)
+    horizon = days if days is not None else exp.days
+    runs = [Run(run_id(p, s, r), p, s, r,
+                Job(scn, r, seed, horizon if horizon is not None else scn.sim.days, s, p))
+            for p, scn in enumerate(scenarios) for s in schemes for r in range(n_reps)]
+    plan = Plan(path, exp, scn_path, base, design, schemes, n_reps, seed, horizon, scenarios,
+                runs)
+    plan.hash_parts = _hash_parts(plan)
+    plan.hash = _digest(plan.hash_parts)
+    return plan
+
+
+class _Where:
+    """Locate problems in the experiment file."""
+
+    def __init__(self, file: str, lines: dict[KeyPath, int]) -> None:
+        self.file, self.lines = file, lines
+
+    def at(self, path: KeyPath, expected: str, found: str) -> Problem:
+        line = next((self.lines[path[:n]] for n in range(len(path), 0, -1)
+                     if path[:n] in self.lines), None)
+        return Problem(self.file, line, dotted(path), expected, found)
+
+
+def _check_factors(exp: Experiment, where: _Where) -> None:
+    """What spans several fields: key syntax and overlap, grid counts, sampled designs."""
+    problems = []
+    seen: dict[str, str] = {}
+    for section, name, f in exp.factors():
+        here = (section, name)
+        if not _KEY.fullmatch(name):
+            what = "a name of letters, digits, _ and ." if f.keys else \
+                "a dotted scenario key like demand.daily_volume or teams.0.agents"
+            problems.append(where.at(here, what, repr(name)))
+            continue
+        for i, key in enumerate(f.targets(name)):
+            at = (*here, "keys", i) if f.keys else here
+            if not _KEY.fullmatch(key):
+                problems.append(where.at(at, "a dotted scenario key like teams.0.agents",
+                                         repr(key)))
+                continue
+            if key in _RESERVED:
+                problems.append(where.at(at, f"a scenario field (set the experiment's "
+                                         f"{_RESERVED[key]!r} instead)", repr(key)))
+            for other, owner in seen.items():
+                if key == other or key.startswith(other + ".") or other.startswith(key + "."):
+                    problems.append(where.at(at, "each key varied once (no key inside "
+                                             "another)", f"{key!r} and {owner}"))
+            seen[key] = f"{section}.{name}"
+        if exp.design.name == "grid" and f.values is None and f.num is None:
+            problems.append(where.at(here, "num (how many grid values) for a range or "
+                                     "distribution in a grid design", "no num"))
+        if exp.design.name != "grid" and f.num is not None:
+            problems.append(where.at((*here, "num"), "num only in a grid design (sampled "
+                                     f"designs draw values)", f"num with a {exp.design.name} "
+                                     "design"))
+    if exp.design.name != "grid" and not seen:
+        problems.append(where.at(("design",), "levers or uncertainties to vary in a "
+                                 f"{exp.design.name} design", "none"))
+    if exp.design.name == "sobol" and len(seen) == 1 and exp.design.second_order:
+        problems.append(where.at(("design", "second_order"), "two factors or more for "
+                                 "second-order indices", "one factor"))
+    if problems:
+        raise ConfigError(problems)
+
+
+def _schemes(exp: Experiment, base: Scenario, where: _Where) -> list[str | None]:
+    if exp.schemes is None:
+        if base.scheme is not None:
+            return [base.scheme]
+        return list(base.schemes) or [None]
+    problems = []
+    for i, name in enumerate(exp.schemes):
+        if name not in base.schemes:
+            known = sorted(base.schemes) or "none defined"
+            problems.append(where.at(("schemes", i), f"a scheme of the scenario ({known})",
+                                     repr(name)))
+        if name in exp.schemes[:i]:
+            problems.append(where.at(("schemes", i), "each scheme once", f"{name!r} again"))
+    if problems:
+        raise ConfigError(problems)
+    return list(exp.schemes)
+
+
+def _point_scenarios(exp: Experiment, design: Design, data: dict, lines: dict, source: str,
+                     schemes: list[str | None], where: _Where) -> list[Scenario]:
+    """Validate the scenario of every point; report problems once with how many points."""
+    section = {name: sec for sec, name, _ in exp.factors()}
+    targets = {name: f.targets(name) for _, name, f in exp.factors()}
+    found: dict[tuple, list] = {}
+    scenarios: list[Scenario] = []
+    for p in range(len(design)):
+        values = design.values(p)
+        point_data = copy.deepcopy(data)
+        sources: dict[KeyPath, str] = {}
+        problems = []
+        for name, value in values.items():
+            for key in targets[name]:
+                try:
+                    sources[_put(point_data, key, value)] = name
+                except _PathError as err:
+                    label = f" ({key})" if key != name else ""
+                    at = where.at((section[name], name), err.expected, err.found)
+                    problems.append(Problem(at.file, at.line, f"{section[name]}.{name}{label}",
+                                            err.expected, err.found))
+        if not problems:
+            try:
+                scn = validate_data(Scenario, point_data, source, lines, sources)
+            except ConfigError as err:
+                problems = [_relocate(pr, section, where) for pr in err.problems]
+            else:
+                problems = [where.at(("schemes",), "schemes defined at every design point",
+                                     f"no scheme {s!r}") for s in schemes
+                            if s is not None and s not in scn.schemes]
+                scenarios.append(scn)
+        for pr in problems:
+            found.setdefault((pr.file, pr.line, pr.key, pr.expected), []).append((pr.found, p))
+    if not found:
+        return scenarios
+    out = []
+    for (file, line, key, expected), hits in found.items():
+        text, p = hits[0]
+        text = f"{text} at design point {p} ({_show_point(design, p)})"
+        if len(hits) > 1:
+            text += f" and at {len(hits) - 1} other point{'s' if len(hits) > 2 else ''}"
+        out.append(Problem(file, line, key, expected, text))
+    if len(out) > _MAX_PROBLEMS:
+        out = out[:_MAX_PROBLEMS] + [Problem(None, None, "", "", f"{len(out) - _MAX_PROBLEMS} "
+                                             "more problems not shown")]
+    raise ConfigError(out)
+
+
+def _show_point(design: Design, p: int) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in design.values(p).items()) or "no factors"
+
+
+def _relocate(pr: Problem, section: dict[str, str], where: _Where) -> Problem:
+    """A problem with a value a factor set is reported at the factor in the experiment."""
+    if pr.override is None:
+        return pr
+    name = pr.override
+    if pr.key == name or pr.key.startswith(name + "."):
+        label = pr.key
+    else:  # a factor with several keys: say which
+        label = f"{name} ({pr.key})"
+    located = where.at((section[name], name), pr.expected, pr.found)
+    return Problem(located.file, located.line, f"{section[name]}.{label}", pr.expected,
+                   pr.found)
+
+
+class _PathError(Exception):
+    def __init__(self, expected: str, found: str) -> None:
+        super().__init__(expected, found)
+        self.expected, self.found = expected, found
+
+
+def _put(data: dict, key: str, value: object) -> KeyPath:
+    """Set ``key`` in ``data`` like ``--set key=value`` would (same path rules); return the
+    path actually used."""
+    parts = [int(p) if _INDEX.fullmatch(p) else p for p in key.split(".")]
+    node: object = data
+    done: list[str | int] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if not isinstance(part, int) or part >= len(node):
+                raise _PathError(f"an index below {len(node)} for the list {dotted(done)} in the "
+                                 "scenario", repr(part))
+        elif isinstance(node, dict):
+            if isinstance(part, int) and part not in node:
+                part = str(part)
+            if not last and node.get(part) is None:
+                node[part] = {}
+        else:
+            raise _PathError(f"a mapping or list at {dotted(done)} in the scenario",
+                             f"{node!r} ({type(node).__name__})")
+        done.append(part)
+        if last:
+            node[part] = copy.deepcopy(value)
+        else:
+            node = node[part]
+    return tuple(done)
+
+
+# ------------------------------------------------------------------------------- hash
+def _hash_parts(plan: Plan) -> dict[str, str]:
+    pts = plan.design.points
+    design = {"spec": plan.design.spec.model_dump(mode="json"), "keys": plan.design.keys,
+              "points": [[_python(v) for v in row] for row in pts.itertuples(index=False)]}
+    return {
+        "format": str(STORE_FORMAT),
+        "scenario": _digest(plan.base.model_dump(mode="json")),
+        "design": _digest(design),
+        "schemes": _digest(plan.schemes),
+        "seed": str(plan.seed),
+        "days": str(plan.days),
+    }
+
+
+def _digest(obj: object) -> str:
+    text = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def scenario_hash(scn: Scenario) -> str:
+    """A short digest of a scenario's resolved content."""
+    return _digest(scn.model_dump(mode="json"))

@@ -1,0 +1,153 @@
+"""From a notebook's parameters to results: load the scenario, run the package, keep tables.
+
+Notebooks never simulate anything themselves. They call :func:`load_scenario` (the same
+validation as ``policysim run``, so a bad file fails with the same located message), then
+:func:`run_schemes` (paired comparison of the scenario's schemes on common random numbers,
+or plain replications when the scenario defines no scheme), and write the tidy tables with
+:func:`policysim.results.store.write_tables`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from policysim.config.schema import Scenario
+from policysim.errors import UserError
+from policysim.report.params import split_list
+
+#: Label used for the scheme column of runs with no pay scheme (fixed default actions).
+NO_SCHEME = "(fixed actions)"
+
+_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def safe_name(name: str) -> str:
+    """``name`` if it can be a single directory name (no '/', no '..', no leading dot)."""
+    if not _SAFE.fullmatch(name) or name in (".", "..") or ".." in name:
+        raise UserError(
+            f"scenario name: letters, digits, '_', '-' and '.' (not leading, "
+            f"no '..'), found {name!r}"
+        )
+    return name
+
+
+def overrides(params: dict[str, Any], extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """``--set`` texts for the scenario from the notebook parameters (and ``extra``)."""
+    out = split_list(params.get("overrides") or "", ";")
+    for key in ("reps", "days", "seed"):
+        if params.get(key) is not None:
+            out.append(f"sim.{key}={params[key]}")
+    return [*out, *extra]
+
+
+def load_scenario(params: dict[str, Any], extra: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """The validated scenario of ``params['scenario']`` with the parameters applied."""
+    from policysim.config.validate import load_model
+
+    return load_model(Scenario, params["scenario"], overrides(params, extra))
+
+
+def out_dir(params: dict[str, Any], scn: Scenario, notebook: str) -> Path:
+    """Where the notebook writes its parquet tables: ``out_dir`` or reports/<name>/<notebook>."""
+    if params.get("out_dir"):
+        return Path(params["out_dir"])
+    return Path("reports") / safe_name(scn.name) / notebook
+
+
+def workers(params: dict[str, Any]) -> int:
+    from policysim.experiment.runner import default_workers
+
+    return params.get("workers") or default_workers()
+
+
+@dataclass
+class Results:
+    """What every report needs: per-scheme CIs, paired differences, per-run and tidy tables.
+
+    Attributes:
+        scenario: The scenario as run (parameters applied).
+        names: Schemes in display order (baseline first).
+        baseline: The scheme the others are differenced against.
+        metrics: scheme -> metric -> {mean, ci_low, ci_high, se, n}.
+        differences: scheme -> metric -> CI of (scheme - baseline), paired by replication.
+        tables: runs, daily, agents, hourly (tidy; ``scheme`` and ``rep`` columns).
+        outcomes: The raw outcomes (for ``write_tables``).
+    """
+
+    scenario: Scenario
+    names: list[str]
+    baseline: str
+    metrics: dict[str, dict[str, dict[str, float]]]
+    differences: dict[str, dict[str, dict[str, float]]]
+    tables: dict[str, pd.DataFrame]
+    outcomes: list = field(repr=False, default_factory=list)
+
+    def rows(self, scheme: str) -> list[dict[str, float]]:
+        """Per-replication summaries of ``scheme`` (ordered by replication)."""
+        return [
+            o.summary
+            for o in sorted(self.outcomes, key=lambda o: o.job.rep)
+            if (o.job.scheme or NO_SCHEME) == scheme
+        ]
+
+
+def _label(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    for df in tables.values():
+        if "scheme" in df.columns:
+            df["scheme"] = df["scheme"].replace("", NO_SCHEME)
+    return tables
+
+
+def run_schemes(
+    scn: Scenario, schemes: str = "", baseline: str = "", n_workers: int = 1, on_done=None
+) -> Results:
+    """Compare ``schemes`` (comma list; '' = all) of ``scn`` on common random numbers.
+
+    A scenario without schemes runs plain replications with the default fixed actions, so a
+    report can still show service and sales (one "scheme", no differences).
+    """
+    from policysim.experiment.runner import replicate, tables
+
+    if not scn.schemes:
+        if schemes or baseline:
+            raise UserError(
+                f"{scn.name}: the scenario defines no schemes, found "
+                f"schemes={schemes!r} baseline={baseline!r}"
+            )
+        outcomes = replicate(
+            scn, scn.sim.reps, scn.sim.seed, scn.sim.days, None, workers=n_workers, on_done=on_done
+        )
+        from policysim.experiment.stats import summarize_reps
+
+        metrics = {NO_SCHEME: summarize_reps([o.summary for o in outcomes])}
+        return Results(scn, [NO_SCHEME], NO_SCHEME, metrics, {}, _label(tables(outcomes)), outcomes)
+    from policysim.experiment.compare import compare_schemes, pick_schemes
+
+    names, base = pick_schemes(scn, schemes or None, baseline or None)
+    cmp = compare_schemes(scn, names, base, workers=n_workers, on_done=on_done)
+    return Results(
+        scn, names, base, cmp.metrics, cmp.differences, _label(tables(cmp.outcomes)), cmp.outcomes
+    )
+
+
+def write(res: Results, directory: Path) -> Path:
+    """Write the parquet tables and the resolved scenario; return the directory."""
+    from policysim.results.store import write_tables
+
+    write_tables(directory, res.outcomes, res.scenario)
+    return directory
+
+
+def describe(scn: Scenario) -> str:
+    """One line saying what was run."""
+    teams = len(scn.teams)
+    return (
+        f"**{scn.name}**: {scn.n_agents} agents in {teams} team{'s' * (teams > 1)}, "
+        f"about {scn.demand.daily_volume:,.0f} inquiries a day, {scn.sim.days} days, "
+        f"{scn.sim.reps} replications, seed {scn.sim.seed}."
+    )

@@ -1,0 +1,222 @@
+"""Run a report notebook with papermill and export it as a self-contained HTML page.
+
+``render("scenario_report", "scenarios/baseline.yaml")`` does what ``policysim report``
+does:
+
+1. checks the notebook name and the parameters against the notebook's declared spec
+   (:mod:`policysim.report.params`) and validates the scenario with them applied, so every
+   mistake a user can fix is reported before a kernel starts;
+2. executes ``notebooks/<name>.ipynb`` with papermill in the project's own Jupyter kernel
+   (``policysim``, installed into the venv by ``make``) with a per-cell timeout, writing
+   ``<out>/<name>.ipynb`` and the notebook's parquet tables to ``<out>/<name>/``;
+3. exports ``<out>/<name>.html`` with nbconvert, code hidden, images embedded (base64).
+
+``<out>`` is ``reports/<scenario name>/`` unless given. A notebook that fails mid-way
+leaves the executed notebook (the error beside the cell that raised it, papermill's banner
+at the top) and its HTML, and :func:`render` raises a ``UserError`` naming both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from policysim.errors import UserError
+from policysim.report import params as P
+
+_REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>\s*')
+KERNEL = "policysim"
+TIMEOUT_S = 1800
+
+
+def notebooks_dir() -> Path:
+    """The project's notebooks/ (beside src/ in a checkout), else ./notebooks."""
+    here = Path(__file__).resolve().parents[3] / "notebooks"
+    return here if here.is_dir() else Path.cwd() / "notebooks"
+
+
+def notebook_path(name: str) -> Path:
+    P.spec(name)
+    path = notebooks_dir() / f"{name}.ipynb"
+    if not path.is_file():
+        raise UserError(f"--notebook {name}: {path} is missing")
+    return path
+
+
+def prepare(notebook: str, values: dict[str, Any]):
+    """Validate the scenario as the notebook will load it; return the Scenario."""
+    if notebook == "policy_switch":
+        from policysim.report.switch import load
+
+        return load(values)[0]
+    from policysim.report.data import load_scenario
+
+    scn = load_scenario(values)
+    if scn.schemes and (values.get("schemes") or values.get("baseline")):
+        from policysim.experiment.compare import pick_schemes
+
+        pick_schemes(scn, values.get("schemes") or None, values.get("baseline") or None)
+    return scn
+
+
+def _check_kernel(kernel: str) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel)
+    except NoSuchKernel:
+        raise UserError(
+            f"the Jupyter kernel {kernel!r} is not installed; run `make venv` (or "
+            f"`{sys.executable} -m ipykernel install --sys-prefix --name {kernel}`)"
+        ) from None
+
+
+def to_html(nb_path: Path, html_path: Path, title: str) -> Path:
+    """Export an executed notebook to HTML without code cells (images embedded)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(nb_path, as_version=4)
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    # self-contained: no script fetched from the network (the report needs neither MathJax
+    # nor require.js; figures are embedded PNGs)
+    body = _REMOTE_SCRIPT.sub("", body)
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def _kernel_manager(log_path: Path):
+    """A kernel manager class whose kernel writes its stderr (start-up chatter, warnings)
+    to ``log_path`` instead of the terminal."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):  # type: ignore[override]
+            self._log_file = open(log_path, "ab")  # noqa: SIM115 - closed in cleanup
+            kw.setdefault("stderr", self._log_file)
+            return await super().start_kernel(**kw)
+
+        async def shutdown_kernel(self, *args, **kw):  # type: ignore[override]
+            try:
+                return await super().shutdown_kernel(*args, **kw)
+            finally:
+                log = getattr(self, "_log_file", None)
+                if log is not None:
+                    log.close()
+
+    return LoggedKernelManager
+
+
+def _failure(nb_path: Path) -> str:
+    """'cell N: Kind: message' of the first error output of an executed notebook."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(nb_path, as_version=4)
+    except Exception:  # noqa: BLE001 - the notebook may not have been written at all
+        return "unknown error"
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"cell {cell.get('execution_count')}: {out['ename']}: {out['evalue']}"
+    return "unknown error"
+
+
+def render(
+    notebook: str,
+    scenario: str | Path,
+    out: str | Path | None = None,
+    values: dict[str, Any] | None = None,
+    kernel: str = KERNEL,
+    timeout: int = TIMEOUT_S,
+    log=None,
+) -> Path:
+    """Execute ``notebook`` on ``scenario``; return the path of the HTML report.
+
+    Args:
+        notebook: One of :data:`policysim.report.params.NOTEBOOKS`.
+        scenario: Scenario YAML file.
+        out: Output directory (default reports/<scenario name>/).
+        values: Typed notebook parameters (besides scenario and out_dir).
+        kernel: Jupyter kernel to run in.
+        timeout: Per-cell timeout in seconds.
+        log: Callable taking a line of progress text (default: stderr).
+
+    Raises:
+        UserError: Unknown notebook or parameter, ill-typed value, invalid scenario, missing
+            kernel, or a notebook that failed (naming the executed notebook).
+    """
+    import papermill as pm
+
+    log = log or (lambda text: print(text, file=sys.stderr))
+    spec = P.spec(notebook)
+    given = dict(values or {})
+    for name in given:
+        if name in P.SET_BY_COMMAND:
+            raise UserError(f"-p {name}: set by {P.SET_BY_COMMAND[name]}, not by -p")
+        if name not in spec:
+            raise UserError(f"-p {name}: unknown parameter of notebook {notebook}")
+        given[name] = P.coerce(spec[name], given[name], f"-p {name}")
+    src = notebook_path(notebook)
+    scenario = Path(scenario).resolve() if Path(scenario).exists() else Path(scenario)
+    full = {**P.defaults(notebook), **given, "scenario": str(scenario), "out_dir": ""}
+    scn = prepare(notebook, full)
+    from policysim.report.data import safe_name
+
+    base = Path(out) if out is not None else Path("reports") / safe_name(scn.name)
+    if base.exists() and not base.is_dir():
+        raise UserError(f"--out {base}: expected a directory, found a file")
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"--out {base}: cannot create the directory ({err.strerror})") from None
+    base = base.resolve()
+    results = base / notebook
+    nb_path, html_path = base / f"{notebook}.ipynb", base / f"{notebook}.html"
+    for path in (results, nb_path, html_path):  # names are fixed: nothing can leave base
+        assert path.resolve().parent == base
+    _check_kernel(kernel)
+    parameters = {**given, "scenario": str(scenario), "out_dir": str(results)}
+    log(
+        f"running notebook {notebook} on {scn.name} ({scn.sim.days} days, {scn.sim.reps} "
+        f"replications) -> {base}/"
+    )
+    error = None
+    try:
+        pm.execute_notebook(
+            str(src),
+            str(nb_path),
+            parameters=parameters,
+            kernel_name=kernel,
+            execution_timeout=timeout,
+            cwd=os.getcwd(),
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+            kernel_manager_class=_kernel_manager(results.parent / f"{notebook}.kernel.log"),
+        )
+    except pm.PapermillExecutionError as err:
+        error = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
+    except Exception as err:  # noqa: BLE001 - timeouts, dead kernels: keep what was written
+        if not nb_path.exists():
+            raise
+        error = f"{type(err).__name__}: {err}".strip()
+        if "Timeout" in type(err).__name__:
+            error += f" (per-cell timeout {timeout} s; raise it with --timeout)"
+    title = f"{scn.name}: {notebook.replace('_', ' ')}"
+    if nb_path.exists():
+        to_html(nb_path, html_path, title)
+    if error is not None:
+        first = error.splitlines()[0] if error else _failure(nb_path)
+        raise UserError(
+            f"notebook {notebook} failed at {first}\n"
+            f"the executed notebook, with the error beside the cell: {nb_path}\n"
+            f"its HTML: {html_path}"
+        )
+    return html_path

@@ -1,0 +1,128 @@
+"""SQL over a sweep's results store (DuckDB), from the command line or from Python.
+
+A store holds one parquet part per finished run and table; DuckDB reads a list of parts as
+one table, so the store is queried through views over the parts of *finished* runs (those
+with a manifest entry; a part left by a killed sweep is never read):
+
+- ``runs``: one row per run: ``point``, ``scheme``, ``rep``, ``seed``, ``days``, the value
+  of every varied key (a column named by its dotted key: quote it in SQL,
+  ``"teams.0.agents"``) and every metric. Only deterministic columns: two identical sweeps
+  give identical rows. Ordered by point, scheme, rep.
+- ``daily``: the daily series of every run (``point``, ``scheme``, ``rep``, ``day``, ...).
+- ``agents``: per agent and pay period (``point``, ``scheme``, ``rep``, ``period``, ...).
+- ``manifest``: per run: where, when and how long it ran (``seconds``, ``host``, ...).
+
+::
+
+    from policysim.results.query import query, tables
+    query("results/levers", 'SELECT scheme, avg(profit) FROM runs GROUP BY ALL')
+    runs = tables("results/levers")["runs"]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from policysim.errors import UserError
+from policysim.results.runstore import TABLES, RunStore
+
+VIEWS = (*TABLES, "manifest")
+_ORDER = {"runs": "point, scheme, rep", "daily": "point, scheme, rep, day",
+          "agents": "point, scheme, rep, period, agent"}
+
+
+def _store(out: str | Path) -> RunStore:
+    store = RunStore(out)
+    if not store.root.is_dir():
+        raise UserError(f"OUT {store.root}: no such directory")
+    if not store.is_store():
+        raise UserError(f"OUT {store.root}: not a sweep's results store (no experiment.yaml)")
+    return store
+
+
+def connect(out: str | Path):
+    """An in-memory DuckDB connection with the views ``runs``, ``daily``, ``agents`` and
+    ``manifest`` over the store's finished runs.
+
+    Raises:
+        UserError: If ``out`` is not a store or has no finished run yet.
+    """
+    import duckdb
+
+    store = _store(out)
+    finished = store.finished()
+    if not finished:
+        raise UserError(f"OUT {store.root}: no finished run yet")
+    con = duckdb.connect()
+    runs = sorted(finished)
+    for table in TABLES:
+        files = ", ".join(_quote(str(store.part(table, r))) for r in runs)
+        rel = f"read_parquet([{files}], union_by_name=true)"
+        cols = set(con.execute(f"SELECT * FROM {rel} LIMIT 0").df().columns)
+        order = ", ".join(c for c in _ORDER[table].split(", ") if c in cols)
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM {rel}"
+                    + (f" ORDER BY {order}" if order else ""))
+    manifest = pd.DataFrame([{k: v for k, v in finished[r].items() if not isinstance(v, dict)}
+                             for r in runs])
+    con.register("manifest_df", manifest)
+    con.execute("CREATE VIEW manifest AS SELECT * FROM manifest_df")
+    return con
+
+
+def query(out: str | Path, sql: str) -> pd.DataFrame:
+    """Run DuckDB SQL over the store's views; return the rows as a DataFrame.
+
+    Raises:
+        UserError: If the store cannot be read or the SQL fails (DuckDB's message).
+    """
+    import duckdb
+
+    con = connect(out)
+    try:
+        return con.execute(sql).df()
+    except duckdb.Error as err:
+        raise UserError(f"SQL: {str(err).strip()}") from None
+    finally:
+        con.close()
+
+
+def tables(out: str | Path) -> dict[str, pd.DataFrame]:
+    """Every view as a DataFrame (``runs`` sorted by point, scheme, rep)."""
+    con = connect(out)
+    try:
+        return {name: con.execute(f"SELECT * FROM {name}").df() for name in VIEWS}
+    finally:
+        con.close()
+
+
+def json_rows(df: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts: NaN and nulls become None, numpy values plain Python,
+    dates ISO text."""
+    return [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _plain(v: object) -> object:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (dt.date, dt.datetime, pd.Timestamp)):
+        return v.isoformat()
+    if isinstance(v, np.ndarray):
+        return [_plain(x) for x in v.tolist()]
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    return v
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

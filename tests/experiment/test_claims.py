@@ -1,0 +1,79 @@
+"""The claims analysis on a runs table with effects planted where we know them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from policysim.experiment.claims import CLAIMS, analyze_claims, claims_table
+
+
+def planted_runs(reps: int = 6) -> pd.DataFrame:
+    """Four design points along ``rate``. Under kpi the pay Gini is 0.1 lower than under
+    commission at rate <= 0.01 and 0.1 higher above; transfers are equal (C5 unclear);
+    commission's luck correlation beats its skill correlation everywhere (C1 holds)."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for point, rate in enumerate([0.005, 0.01, 0.015, 0.02]):
+        for rep in range(reps):
+            noise = rng.normal(0, 0.01, 8)
+            gini_gap = -0.1 if rate <= 0.01 else 0.1
+            common = {"point": point, "rep": rep, "rate": rate, "annual_turnover_rate": 0.3}
+            rows += [
+                {**common, "scheme": "commission", "pay_gini": 0.3 + noise[0],
+                 "pay_luck_corr": 0.5 + noise[1], "pay_skill_corr": 0.2 + noise[2],
+                 "transfers": 10 + noise[3], "first_response_mean_s": 20 + noise[4],
+                 "new_hire_90d_quit_rate": np.nan},
+                {**common, "scheme": "kpi", "pay_gini": 0.3 + gini_gap + noise[5],
+                 "pay_luck_corr": 0.1, "pay_skill_corr": 0.4, "transfers": 10 + noise[6],
+                 "first_response_mean_s": 20 + noise[7], "new_hire_90d_quit_rate": np.nan},
+            ]
+    return pd.DataFrame(rows)
+
+
+def test_claims_hold_and_flip_where_planted():
+    res = analyze_claims(planted_runs(), ["rate"])
+    v = res.points.set_index(["claim", "point"])["verdict"]
+    assert [v["C1", p] for p in range(4)] == ["holds"] * 4
+    # C4 = gini lower under kpi AND turnover lower; turnover is equal -> never "holds";
+    # the gini test flips at the two high rates, so the claim flips there
+    assert [v["C4", p] for p in range(4)] == ["unclear", "unclear", "flips", "flips"]
+    gini = res.tests[res.tests["says"] == "KPI pay narrows the pay gap"]
+    assert gini["verdict"].tolist() == ["holds", "holds", "flips", "flips"]
+    assert gini["n"].tolist() == [6] * 4 and (gini["ci_low"] <= gini["mean"]).all()
+    c3 = res.tests[res.tests["claim"] == "C3"]
+    assert set(c3["verdict"]) == {"no data"}  # an undefined metric gives no verdict
+    s = res.summary.set_index("claim")
+    assert s.loc["C4", ["points", "holds", "flips", "unclear"]].tolist() == [4, 0, 2, 2]
+    assert s.loc["C4", "flips_at"] == "(rate=0.015); (rate=0.02)"
+    by = res.by_factor[(res.by_factor["claim"] == "C4")].set_index("value")
+    assert by.loc["0.02", "flips"] == 1 and by.loc["0.005", "unclear"] == 1
+
+
+def test_missing_schemes_and_metrics_are_skipped_cleanly():
+    res = analyze_claims(planted_runs(), ["rate"])
+    skipped = res.skipped.set_index("says")["reason"]
+    # group_contest is not in this sweep: C2 and C5 have nothing to compare
+    assert {c for c in res.skipped["claim"]} == {"C2", "C5"}
+    assert skipped["group pay makes agents pass chats on"] == \
+        "the sweep has no scheme 'group_contest'"
+    assert "C5 (group pay gives faster first replies): skipped" in res.render()
+    only = analyze_claims(planted_runs().drop(columns="pay_luck_corr"), ["rate"])
+    assert "the runs have no metric 'pay_luck_corr'" in only.skipped["reason"].tolist()
+
+
+def test_claims_are_an_editable_table():
+    table = claims_table()
+    assert list(table.columns) == ["claim", "says", "scheme_a", "metric_a", "sign", "scheme_b",
+                                   "metric_b"]
+    assert sorted(set(table["claim"])) == ["C1", "C2", "C3", "C4", "C5"]
+    assert set(table["sign"]) == {">", "<"}
+    mine = [("X1", "kpi pays more evenly", "kpi", "pay_gini", "<", "commission", "pay_gini")]
+    res = analyze_claims(planted_runs(), ["rate"], claims=mine)
+    assert res.summary["claim"].tolist() == ["X1"] and len(CLAIMS) == 8
+
+
+def test_one_replication_gives_no_verdict():
+    res = analyze_claims(planted_runs(reps=1), ["rate"])
+    assert set(res.tests["verdict"]) <= {"unclear", "no data"}
+    assert "every verdict is unclear" in res.render()

@@ -1,0 +1,117 @@
+"""``policysim sweep`` and ``policysim query`` through the command line (in-process main)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policysim.experiment import runner
+from policysim.experiment.executors import DaskExecutor
+from policysim.errors import UserError
+
+
+def test_sweep_then_query_json(cli, grid, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, err = cli(["sweep", grid, "--out", out, "--workers", "1"])
+    assert code == 0, err
+    assert "12 runs: 12 finished now, 0 already finished, 0 failed" in stdout
+    assert "6 design points (grid) x 1 scheme(s)" in err
+    code, stdout, err = cli(["query", out, "SELECT point, rep, seed, inquiries FROM runs "
+                                           "WHERE rep = 0 ORDER BY point", "--json"])
+    assert code == 0, err
+    rows = json.loads(stdout)  # stdout is only the JSON list
+    assert [r["point"] for r in rows] == list(range(6)) and {r["seed"] for r in rows} == {11}
+    assert all(isinstance(r["inquiries"], float) for r in rows)
+    code, stdout, _ = cli(["query", out, "SELECT count(*) AS n FROM daily"])
+    assert code == 0 and stdout.split() == ["n", "24"]
+    code, stdout, _ = cli(["sweep", grid, "--out", out, "--resume", "--workers", "1"])
+    assert code == 0 and "0 finished now, 12 already finished" in stdout
+
+
+def test_days_and_reps_shrink_the_sweep(cli, grid, tmp_path):
+    out = tmp_path / "quick"
+    code, stdout, err = cli(["sweep", grid, "--out", out, "--workers", "1", "--days", "1",
+                             "--reps", "1"])
+    assert code == 0, err
+    code, stdout, _ = cli(["query", out, "SELECT count(*) AS n, min(days) AS d, max(rep) AS r "
+                                         "FROM runs", "--json"])
+    assert json.loads(stdout) == [{"n": 6, "d": 1, "r": 0}]
+
+
+def test_failed_runs_exit_nonzero_naming_them(cli, grid, tmp_path, monkeypatch):
+    real = runner.run_job
+    monkeypatch.setattr(runner, "run_job",
+                        lambda job: (_ for _ in ()).throw(ValueError("bad luck"))
+                        if job.point == 5 and job.rep == 1 else real(job))
+    code, stdout, err = cli(["sweep", grid, "--out", tmp_path / "o", "--workers", "1"])
+    assert code == 1
+    assert "1 failed" in stdout and "p00005-r0001: ValueError: bad luck" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("extra, option", [(["--days", "0"], "--days"),
+                                           (["--reps", "0"], "--reps"),
+                                           (["--workers", "0"], "--workers"),
+                                           (["--bogus"], "--bogus")])
+def test_bad_flags_are_usage_errors(cli, grid, tmp_path, extra, option):
+    code, stdout, err = cli(["sweep", grid, "--out", tmp_path / "o", *extra])
+    assert code == 2 and option in err and stdout == ""
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--scheduler", "localhost"], "--scheduler: expected an address like tcp://host:8786"),
+    (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--workers and --scheduler"),
+])
+def test_bad_scheduler_flags(cli, grid, tmp_path, extra, message):
+    code, _, err = cli(["sweep", grid, "--out", tmp_path / "o", *extra])
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_unreachable_scheduler_is_a_user_error():
+    with pytest.raises(UserError, match="cannot connect to a Dask scheduler"):
+        DaskExecutor("tcp://127.0.0.1:1", timeout=1)
+
+
+def test_bad_experiment_file_exits_2_with_location(cli, put, tiny, tmp_path):
+    path = put("bad.yaml", "scenario: tiny.yaml\nlevers:\n  teams.0.agents: [3, 0]\n")
+    code, stdout, err = cli(["sweep", path, "--out", tmp_path / "o"])
+    assert code == 2 and stdout == ""
+    assert err.startswith(f"error: {path}:3: levers.teams.0.agents: expected a number of at "
+                          "least 1, found 0 (int) at design point 1")
+    assert not (tmp_path / "o").exists()  # nothing ran, nothing written
+
+
+def test_another_experiment_in_out_exits_2(cli, grid, tmp_path):
+    out = tmp_path / "o"
+    assert cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])[0] == 0
+    code, _, err = cli(["sweep", grid, "--out", out, "--workers", "1", "--days", "1"])
+    assert code == 2 and "holds the results of another experiment" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nowhere", "SELECT 1"], "no such directory"),
+    (["{tmp}", "SELECT 1"], "not a sweep's results store"),
+])
+def test_query_errors_exit_2(cli, tmp_path, args, message):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    code, _, err = cli(["query", *args])
+    assert code == 2 and message in err
+
+
+def test_query_sql_error_exits_2(cli, grid, tmp_path):
+    out = tmp_path / "o"
+    cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    code, _, err = cli(["query", out, "SELECT nope FROM runs"])
+    assert code == 2 and err.startswith("error: SQL: ") and "nope" in err
+
+
+def test_register_adds_both_commands():
+    import typer
+
+    from policysim.cli_experiment import register
+
+    app = typer.Typer()
+    register(app)
+    assert {c.name for c in app.registered_commands} == {"sweep", "query"}

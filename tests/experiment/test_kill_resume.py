@@ -1,0 +1,84 @@
+"""A sweep killed with SIGKILL part-way and resumed equals an uninterrupted one, and no run
+finished before the kill is computed again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from policysim.experiment.design import load_plan
+from policysim.experiment.sweep import run_sweep
+from policysim.results.query import tables
+
+SCENARIO = """\
+name: busy
+sim: {days: 4, reps: 1, seed: 3, period_days: 2}
+demand: {daily_volume: 2500}
+teams: [{name: A, agents: 6}]
+"""
+EXPERIMENT = """\
+scenario: busy.yaml
+levers:
+  teams.0.agents: [5, 6, 7]
+reps: 8
+seed: 21
+"""
+TOTAL = 24  # runs of ~0.1 s each
+
+
+def _finished(out: Path) -> list[str]:
+    folder = out / "manifest"
+    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+
+
+def _stamp(out: Path, run: str) -> list[tuple[int, int]]:
+    files = [out / t / f"{run}.parquet" for t in ("runs", "daily", "agents")]
+    files.append(out / "manifest" / f"{run}.json")
+    return [(f.stat().st_ino, f.stat().st_mtime_ns) for f in files]
+
+
+def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path, cli):
+    (tmp_path / "busy.yaml").write_text(SCENARIO)
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(EXPERIMENT)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "policysim.cli_experiment", "sweep", str(exp), "--out", str(out),
+         "--workers", "2"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)  # its own process group: the pool's workers die with it
+    try:
+        deadline = time.monotonic() + 120
+        while not _finished(out):  # kill as soon as the first run is finished
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the sweep finished no run in 120 s"
+            time.sleep(0.01)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=30)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    finished = _finished(out)
+    assert 1 <= len(finished) < TOTAL, f"{len(finished)} runs finished before the kill"
+    before = {run: _stamp(out, run) for run in finished}
+
+    code, stdout, err = cli(["sweep", exp, "--out", out, "--resume", "--workers", "1"])
+    assert code == 0, err
+    assert f"{TOTAL - len(finished)} finished now, {len(finished)} already finished" in stdout
+    assert {run: _stamp(out, run) for run in finished} == before  # not recomputed
+    assert not [p for p in out.rglob("*.tmp")]
+
+    run_sweep(load_plan(exp), tmp_path / "whole")
+    got, want = tables(out), tables(tmp_path / "whole")
+    for t in ("runs", "daily", "agents"):
+        pd.testing.assert_frame_equal(got[t], want[t], check_exact=True, obj=t)
+    assert len(got["runs"]) == TOTAL

@@ -1,0 +1,148 @@
+"""`policysim report`: the files it writes, and exit code 2 with a clear message on mistakes."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from policysim import cli
+
+
+def run(argv: list[str]) -> int:
+    """Run through policysim's main if `report` is registered there, else the report app."""
+    names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
+    if "report" in names:
+        main = cli.main
+    else:
+        from policysim.cli_report import main
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    return exc.value.code
+
+
+def test_report_writes_notebook_html_and_parquet(tiny, kernel, tmp_path, capsys):
+    out = tmp_path / "rep"
+    code = run(["report", str(tiny), "--out", str(out), "-p", "workers", "1", "-p", "days", "6"])
+    printed = capsys.readouterr().out.strip()
+    assert code == 0
+    html = out / "scenario_report.html"
+    assert printed == str(html.resolve())
+    assert (out / "scenario_report.ipynb").is_file()
+    for table in ("runs", "daily", "agents", "hourly"):
+        assert (out / "scenario_report" / f"{table}.parquet").is_file()
+    text = html.read_text()
+    assert "data:image/png;base64" in text  # images embedded
+    assert "run_schemes" not in text  # no code
+    assert not re.search(r'<script[^>]*src="https?://', text)  # nothing fetched
+    assert "Switching from commission to" in text
+
+
+def test_default_output_directory_is_reports_scenario(tiny, kernel, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert (
+        run(
+            [
+                "report",
+                str(tiny),
+                "--notebook",
+                "validation",
+                "-p",
+                "agents",
+                "1",
+                "-p",
+                "loads",
+                "0.5",
+                "-p",
+                "customers",
+                "200",
+                "-p",
+                "reps",
+                "2",
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "reports" / "tiny" / "validation.html").is_file()
+    assert (tmp_path / "reports" / "tiny" / "validation" / "erlang.parquet").is_file()
+
+
+BAD = [
+    (["--notebook", "nope"], "--notebook: one of scenario_report"),
+    (["-p", "rep", "3"], "-p rep: unknown parameter of notebook scenario_report"),
+    (["-p", "reps", "ten"], "-p reps: expected a whole number of at least 1"),
+    (["-p", "reps", "0"], "-p reps: expected a whole number of at least 1"),
+    (["-p", "days", "2.5"], "-p days: expected a whole number"),
+    (["-p", "out_dir", "x"], "-p out_dir: set by --out"),
+    (["-p", "reps"], "-p: expected NAME VALUE"),
+    (["extra"], "unexpected argument 'extra'"),
+    (["-p", "schemes", "commission,nosuch"], "unknown scheme 'nosuch'"),
+    (
+        ["--notebook", "policy_switch", "-p", "switch_day", "50"],
+        "switch day below the horizon sim.days=10, found day 50",
+    ),
+    (["--notebook", "policy_switch", "-p", "switch_scheme", "x"], "policy_switch: give -p current"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_parameters_exit_2_with_a_clear_message(args, message, tiny, tmp_path, capsys):
+    assert run(["report", str(tiny), "--out", str(tmp_path / "o"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert not (tmp_path / "o" / "scenario_report.ipynb").exists()
+
+
+def test_invalid_scenario_exits_2_with_its_located_error(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ndemand:\n  daily_volume: -5\n")
+    assert run(["report", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert (
+        "bad.yaml:3: demand.daily_volume: expected a number of at least 0"
+        in capsys.readouterr().err
+    )
+
+
+def test_missing_scenario_exits_2(tmp_path, capsys):
+    assert run(["report", str(tmp_path / "none.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_scenario_name_cannot_escape_the_reports_directory(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "dots.yaml"
+    bad.write_text("name: ..\n")
+    assert run(["report", str(bad)]) == 2
+    assert "scenario name" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
+
+
+def test_failure_mid_way_keeps_the_executed_notebook_with_the_error(tiny, kernel, tmp_path, capsys):
+    out = tmp_path / "o"
+    code = run(
+        [
+            "report",
+            str(tiny),
+            "--notebook",
+            "sensitivity",
+            "--out",
+            str(out),
+            "-p",
+            "sweep_dir",
+            str(tmp_path / "no-such-sweep"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    executed = out / "sensitivity.ipynb"
+    assert "notebook sensitivity failed at cell" in err and str(executed) in err
+    assert "sweep_dir" in err
+    nb = nbformat.read(executed, as_version=4)
+    failed = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and any(o.output_type == "error" for o in c.get("outputs", []))
+    ]
+    assert len(failed) == 1 and "load_store" in failed[0].source
+    assert (out / "sensitivity.html").is_file()
