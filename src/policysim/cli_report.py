@@ -53,11 +53,12 @@ def report(
     ] = 1800,
     kernel: Annotated[str, typer.Option("--kernel", help="Jupyter kernel.")] = "policysim",
 ) -> None:
-    """Run a parameterized notebook; write the executed notebook, an HTML report without code
-    and the parquet results to reports/<scenario name>/ (or --out); print the HTML path.
+    """Run a report notebook on a scenario; print the path of its HTML.
 
-    Notebook parameters follow SCENARIO as -p NAME VALUE (repeatable), e.g.
-    -p reps 10 -p days 180; see reports/README.md for each notebook's parameters.
+    Writes the executed notebook, a self-contained HTML report without code and the parquet
+    results to reports/<scenario name>/ (or --out). Notebook parameters follow SCENARIO as
+    -p NAME VALUE (repeatable), e.g. -p reps 10 -p days 180; reports/README.md lists each
+    notebook's parameters.
     """
     from policysim.report.params import from_cli, spec
     from policysim.report.render import render

@@ -37,7 +37,7 @@ class _Strict(BaseModel):
 
 
 class Commission(_Strict):
-    """rate x sales, or, with a target, share x rate-free excess: share x (sales - target)+."""
+    """rate x share x (sales - target)+; with target 0 and share 1 simply rate x sales."""
 
     rate: float = Field(default=0.02, ge=0.0, le=1.0)
     target: float = Field(default=0.0, ge=0.0)

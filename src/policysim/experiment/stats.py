@@ -20,7 +20,7 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> dict[str, float]:
     """{"mean", "ci_low", "ci_high", "se", "n"} of independent values.
 
     Undefined values (NaN, e.g. a new-hire quit rate in a run with no hire observed for 90
-    days) are left out; ``n`` counts the values used, and with none all fields are NaN.
+    days) are left out; ``n`` counts the values used; with none, mean and CI are NaN.
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]

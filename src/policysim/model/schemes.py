@@ -139,7 +139,6 @@ class ContestPay:
         spread = _team_means(_signed(s.metric, ctx.spread_source()[s.metric]), ctx.team, ctx.n_teams)
         finite = spread[np.isfinite(spread)]
         sd = max(float(np.std(finite)), 0.05 * float(np.mean(np.abs(finite))) + 1e-9)
-        p_beat = np.ones_like(mine)
         rivals = []
         for t in range(ctx.n_teams):
             if np.isfinite(means[t]):
@@ -147,8 +146,8 @@ class ContestPay:
         n_rivals = len(rivals) - 1
         if n_rivals < s.winners:
             return np.full_like(mine, s.prize_per_member)
-        # P(beat each rival) multiplied (independence approximation); with several winners,
-        # P(at least n_rivals - winners + 1 beaten) by the normal approximation of the count
+        # the number of rivals beaten is a sum of independent Bernoulli(P(beat rival t));
+        # P(it reaches n_rivals - winners + 1) by the normal approximation of that count
         probs = []
         for t in rivals:
             p = ndtr((mine - means[t]) / (sd * np.sqrt(2.0)))

@@ -366,9 +366,12 @@ def revenue_conversion(daily: pd.DataFrame, names: list[str]) -> Figure:
 
 
 def _monthly_pay(agents: pd.DataFrame) -> pd.DataFrame:
+    """Agent-periods of agents present the whole period (all of them when no period is
+    complete, e.g. a horizon shorter than one pay period)."""
     a = agents.copy()
     if "present" in a.columns:
-        a = a[a["present"] >= 0.999]
+        full = a[a["present"] >= 0.999]
+        a = full if len(full) else a[a["present"] > 0]
     return a
 
 
@@ -458,7 +461,7 @@ def transfers_hoarding(daily: pd.DataFrame, agents: pd.DataFrame, names: list[st
     axes[0, 0].set_ylim(bottom=0)
     _legend(fig, axes)
     ax = axes[0, 1]
-    if _has(agents, "served", "tenure_days"):
+    if _has(agents, "served", "tenure_days") and len(_monthly_pay(agents)):
         a = _monthly_pay(agents).assign(
             group=lambda x: np.where(x["tenure_days"] < NOVICE_DAYS, "novices", "experienced")
         )
