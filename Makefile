@@ -19,7 +19,7 @@ $(STAMP): $(PY) pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/policysim compare scenarios/baseline.yaml --reps 4 --days 180
+	$(VENV)/bin/policysim report scenarios/baseline.yaml -p reps 6 -p days 365
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q

@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from policysim.cli_report import register as register_report
 from policysim.errors import UserError
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 validate_app = typer.Typer(no_args_is_help=True, help="Check the queueing core against theory.")
 app.add_typer(validate_app, name="validate")
+register_report(app)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 DaysOpt = Annotated[Optional[int], typer.Option("--days", min=1, max=3650, help="Days to simulate.")]
@@ -56,6 +58,22 @@ def _progress(total: int, quiet: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="run", disable=quiet or None, file=sys.stderr, leave=False)
+
+
+def _on_done(bar, out: Path | None, scn):
+    """Progress, and with ``--out`` each finished replication written at once (so an
+    interrupted command keeps it). The directory is checked before any work starts."""
+    from policysim.results.store import prepare_out, write_part
+
+    if out is not None:
+        prepare_out(out, scn)
+
+    def done(outcome) -> None:
+        if out is not None:
+            write_part(out, outcome)
+        bar.update()
+
+    return done
 
 
 def _fmt(name: str, value: float) -> str:
@@ -104,7 +122,7 @@ def run(
     n = scn.sim.reps
     bar = _progress(n, json_)
     outcomes = replicate(scn, n, scn.sim.seed, scn.sim.days, chosen,
-                         workers=workers or default_workers(), on_done=lambda _o: bar.update())
+                         workers=workers or default_workers(), on_done=_on_done(bar, out, scn))
     bar.close()
     metrics = summarize_reps([o.summary for o in outcomes])
     if out is not None:
@@ -140,7 +158,7 @@ def compare(
     scn = _load(scenario, set_, days, reps, seed)
     names, base = pick_schemes(scn, schemes, baseline)
     bar = _progress(len(names) * scn.sim.reps, json_)
-    result = compare_schemes(scn, names, base, workers=workers, on_done=lambda _o: bar.update())
+    result = compare_schemes(scn, names, base, workers=workers, on_done=_on_done(bar, out, scn))
     bar.close()
     if out is not None:
         from policysim.results.store import write_tables
@@ -223,12 +241,22 @@ def _click_exceptions() -> tuple[tuple[type, ...], tuple[type, ...]]:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one message and exit code 2."""
+    import signal
+
+    # a shell that starts us in the background may leave SIGINT ignored: Ctrl-C (or kill -INT)
+    # must still stop a run cleanly, keeping what is already written
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:
         args.remove("--debug")
     try:
-        app(args=args, prog_name="policysim", standalone_mode=False)
+        rc = app(args=args, prog_name="policysim", standalone_mode=False)
+        # typer returns the exit code of an Exit (Ctrl-C becomes Exit(130)) instead of raising
+        if isinstance(rc, int) and not isinstance(rc, bool) and rc != 0:
+            if rc == 130:
+                raise KeyboardInterrupt
+            sys.exit(rc)
     except UserError as err:
         if debug:
             raise

@@ -47,7 +47,7 @@ def sweep(
     """
     from policysim.experiment.design import load_plan
     from policysim.experiment.executors import make_executor
-    from policysim.experiment.sweep import analyze, open_store, run_sweep
+    from policysim.experiment.sweep import analyze, code_version, open_store, run_sweep
 
     plan = load_plan(experiment, days=days, reps=reps)
     if out is None:  # a quick look (--days) gets its own store beside the full one
@@ -66,6 +66,10 @@ def sweep(
     typer.echo(f"{result.total} runs: {result.completed} finished now, {result.skipped} "
                f"already finished, {len(result.failed)} failed ({result.seconds:.1f} s); "
                f"store {result.out}")
+    if result.other_code:
+        others = ", ".join(sorted(result.other_code))
+        typer.echo(f"warning: some workers ran other policysim code ({others}; this process: "
+                   f"{code_version()}); see code_version in the manifest view", err=True)
     if result.failed:
         typer.echo(f"failed runs ({len(result.failed)}; errors in {result.out}/failed/, rerun "
                    "the same command to retry them):", err=True)

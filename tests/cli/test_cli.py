@@ -130,7 +130,7 @@ def test_run_out_files_have_ordinary_permissions(tiny, tmp_path, capsys):
     umask = os.umask(0o022)
     os.umask(umask)
     expected = 0o666 & ~umask
-    for path in out_dir.iterdir():
+    for path in (p for p in out_dir.rglob("*") if p.is_file()):
         assert path.stat().st_mode & 0o777 == expected, (path.name, oct(path.stat().st_mode))
 
 

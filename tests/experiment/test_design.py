@@ -68,15 +68,15 @@ def test_plan_builds_every_point_scenario(grid, tiny):
     plan = load_plan(grid)
     assert plan.name == "grid" and plan.schemes == [None] and plan.reps == 2 and plan.seed == 11
     assert len(plan.runs) == 12 and plan.runs[0].id == "p00000-r0000"
-    scn = plan.scenarios[5]
+    scn = plan.scenario(5)
     assert scn.teams[0].agents == 4 and scn.demand.daily_volume == 400.0
-    job = plan.runs[-1].job
+    job = plan.job(plan.runs[-1])
     assert (job.point, job.rep, job.seed, job.days, job.scheme) == (5, 1, 11, 2, None)
 
 
 def test_days_and_reps_shrink_a_plan_and_reps_keep_the_hash(grid):
     full, quick = load_plan(grid), load_plan(grid, days=1, reps=1)
-    assert len(quick.runs) == 6 and {r.job.days for r in quick.runs} == {1}
+    assert len(quick.runs) == 6 and {r.days for r in quick.runs} == {1}
     assert load_plan(grid, reps=5).hash == full.hash  # more reps: same experiment, resumable
     assert quick.hash != full.hash  # other days: another experiment
 
@@ -91,7 +91,7 @@ def test_scheme_lists_and_defaults(put, tiny):
     assert plan.schemes == ["flat", "commission"]
     assert [r.id for r in plan.runs] == ["p00000-flat-r0000", "p00000-commission-r0000",
                                          "p00001-flat-r0000", "p00001-commission-r0000"]
-    assert plan.scenarios[1].schemes["commission"].commission.rate == 0.02
+    assert plan.scenario(1).schemes["commission"].commission.rate == 0.02
     put("e2.yaml", "scenario: s.yaml\nreps: 1\n")
     assert load_plan(put("e2.yaml", "scenario: s.yaml\nreps: 1\n")).schemes == ["commission",
                                                                                   "flat"]
@@ -159,7 +159,7 @@ def test_one_factor_can_set_several_keys(put):
                "  team_size: {keys: [teams.0.agents, teams.1.agents], values: [2, 4]}\n")
     plan = load_plan(path)
     assert plan.design.keys == ["team_size"]
-    assert [[t.agents for t in s.teams] for s in plan.scenarios] == [[2, 2], [4, 4]]
+    assert [[t.agents for t in s.teams] for s in map(plan.scenario, range(2))] == [[2, 2], [4, 4]]
     bad = put("e.yaml", "scenario: t3.yaml\nlevers:\n"
               "  team_size: {keys: [teams.0.agents, teams.1.agents], values: [0]}\n")
     with pytest.raises(ConfigError) as err:

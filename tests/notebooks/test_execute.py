@@ -117,3 +117,18 @@ def test_ill_typed_parameter_fails_in_the_check_cell(tiny, kernel, tmp_path):
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     # parameters cell, papermill's injected cell, then the check: the first cell that runs code
     assert failed == [code[2]]
+
+
+def test_scenario_report_without_schemes_and_shorter_than_a_pay_period(kernel, tmp_path):
+    """A store with no pay schemes (fixed actions) still gets service and sales figures."""
+    scn = tmp_path / "plain.yaml"
+    scn.write_text("name: plain\nsim: {days: 8, reps: 2, seed: 3}\ndemand: {daily_volume: 200}\n"
+                   "teams: [{name: A, agents: 2}, {name: B, agents: 2}]\n")
+    executed = tmp_path / "plain.ipynb"
+    pm.execute_notebook(str(ROOT / "scenario_report.ipynb"), str(executed),
+                        parameters={"scenario": str(scn), "workers": 1,
+                                    "out_dir": str(tmp_path / "o")},
+                        kernel_name=kernel, progress_bar=False, cwd=str(tmp_path))
+    nb = nbformat.read(executed, as_version=4)
+    assert not errors(nb)
+    assert (tmp_path / "o" / "figures" / "by_hour.png").is_file()

@@ -51,3 +51,10 @@ def test_cli_texts_are_read_as_the_declared_type():
 def test_unknown_notebook():
     with pytest.raises(UserError, match="--notebook: one of scenario_report"):
         P.spec("report")
+
+
+def test_a_one_item_list_may_come_as_a_number():
+    ns = {**P.defaults("validation"), "loads": 0.9}
+    assert P.check("validation", ns)["loads"] == "0.9"
+    with pytest.raises(UserError, match="scenario: expected a string"):
+        P.check("validation", {**ns, "scenario": 3})

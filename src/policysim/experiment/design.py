@@ -199,13 +199,15 @@ def _python(value: object) -> object:
 # ------------------------------------------------------------------------------- plan
 @dataclass(frozen=True)
 class Run:
-    """One run of a sweep: a design point, a scheme and a replication."""
+    """One run of a sweep: a design point, a scheme and a replication. Its :class:`Job`
+    (with the point's scenario) is built when it is sent to a worker: ``plan.job(run)``."""
 
     id: str
     point: int
     scheme: str | None
     rep: int
-    job: Job
+    seed: int
+    days: int
 
 
 def run_id(point: int, scheme: str | None, rep: int) -> str:
@@ -228,7 +230,6 @@ class Plan:
         seed: Base seed of every run's streams.
         days: Horizon of every run (``--days``, else the experiment's ``days``), or None
             when each point uses its own ``sim.days``.
-        scenarios: The scenario of every design point.
         runs: Every run, by point, scheme (in the experiment's order) and replication.
         hash: Identity of the experiment's results (everything but ``reps``).
         hash_parts: The pieces ``hash`` is made of, to say what differs.
@@ -243,22 +244,38 @@ class Plan:
     reps: int
     seed: int
     days: int | None
-    scenarios: list[Scenario]
     runs: list[Run] = field(repr=False)
     hash: str = ""
     hash_parts: dict[str, str] = field(default_factory=dict)
+    _points: _Points | None = field(default=None, repr=False)
     _values: list[dict] | None = field(default=None, repr=False)
+    _cache: dict[int, Scenario] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
         return self.experiment.name
+
+    def scenario(self, point: int) -> Scenario:
+        """The scenario of a design point (built again from the base scenario's data, so a
+        10,000-point plan does not hold 10,000 scenarios; the last few are cached)."""
+        scn = self._cache.get(point)
+        if scn is None:
+            scn = self._points.scenario(self.design, point)
+            if len(self._cache) >= 8:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[point] = scn
+        return scn
+
+    def job(self, run: Run) -> Job:
+        """What a worker needs to run ``run``."""
+        return Job(self.scenario(run.point), run.rep, run.seed, run.days, run.scheme, run.point)
 
     def runs_row(self, run: Run, summary: dict[str, float]) -> pd.DataFrame:
         """The one-row ``runs`` table of a finished run: ids, design values, metrics."""
         if self._values is None:
             self._values = [self.design.values(p) for p in range(len(self.design))]
         row = {"point": run.point, "scheme": run.scheme or "", "rep": run.rep,
-               "seed": run.job.seed, "days": run.job.days, **self._values[run.point], **summary}
+               "seed": run.seed, "days": run.days, **self._values[run.point], **summary}
         return pd.DataFrame([row])
 
 
@@ -292,14 +309,14 @@ def load_plan(path: str | Path, days: int | None = None, reps: int | None = None
     schemes = _schemes(exp, base, where)
     seed = exp.seed if exp.seed is not None else base.sim.seed
     design = build_design(exp, seed)
-    scenarios = _point_scenarios(exp, design, scn_data, scn_lines, str(scn_path), schemes, where)
+    points = _Points(exp, scn_data, scn_lines, str(scn_path))
+    point_days = points.validate(design, schemes, where)
     n_reps = reps if reps is not None else (exp.reps if exp.reps is not None else base.sim.reps)
     horizon = days if days is not None else exp.days
-    runs = [Run(run_id(p, s, r), p, s, r,
-                Job(scn, r, seed, horizon if horizon is not None else scn.sim.days, s, p))
-            for p, scn in enumerate(scenarios) for s in schemes for r in range(n_reps)]
-    plan = Plan(path, exp, scn_path, base, design, schemes, n_reps, seed, horizon, scenarios,
-                runs)
+    runs = [Run(run_id(p, s, r), p, s, r, seed, horizon if horizon is not None else d)
+            for p, d in enumerate(point_days) for s in schemes for r in range(n_reps)]
+    plan = Plan(path, exp, scn_path, base, design, schemes, n_reps, seed, horizon, runs,
+                _points=points)
     plan.hash_parts = _hash_parts(plan)
     plan.hash = _digest(plan.hash_parts)
     return plan
@@ -377,52 +394,73 @@ def _schemes(exp: Experiment, base: Scenario, where: _Where) -> list[str | None]
     return list(exp.schemes)
 
 
-def _point_scenarios(exp: Experiment, design: Design, data: dict, lines: dict, source: str,
-                     schemes: list[str | None], where: _Where) -> list[Scenario]:
-    """Validate the scenario of every point; report problems once with how many points."""
-    section = {name: sec for sec, name, _ in exp.factors()}
-    targets = {name: f.targets(name) for _, name, f in exp.factors()}
-    found: dict[tuple, list] = {}
-    scenarios: list[Scenario] = []
-    for p in range(len(design)):
-        values = design.values(p)
-        point_data = copy.deepcopy(data)
+class _Points:
+    """Design points as scenarios: the base scenario's data with each point's values set."""
+
+    def __init__(self, exp: Experiment, data: dict, lines: dict, source: str) -> None:
+        self.data, self.lines, self.source = data, lines, source
+        self.section = {name: sec for sec, name, _ in exp.factors()}
+        self.targets = {name: f.targets(name) for _, name, f in exp.factors()}
+
+    def scenario(self, design: Design, point: int) -> Scenario:
+        """The validated scenario of one point (raises ConfigError like ``validate``)."""
+        data, sources, problems = self._data(design, point, None)
+        if problems:
+            raise ConfigError(problems)
+        return validate_data(Scenario, data, self.source, self.lines, sources)
+
+    def _data(self, design: Design, point: int, where: _Where | None):
+        data = copy.deepcopy(self.data)
         sources: dict[KeyPath, str] = {}
         problems = []
-        for name, value in values.items():
-            for key in targets[name]:
+        for name, value in design.values(point).items():
+            for key in self.targets[name]:
                 try:
-                    sources[_put(point_data, key, value)] = name
+                    sources[_put(data, key, value)] = name
                 except _PathError as err:
+                    sec = self.section[name]
+                    at = where.at((sec, name), err.expected, err.found) if where else None
                     label = f" ({key})" if key != name else ""
-                    at = where.at((section[name], name), err.expected, err.found)
-                    problems.append(Problem(at.file, at.line, f"{section[name]}.{name}{label}",
-                                            err.expected, err.found))
-        if not problems:
-            try:
-                scn = validate_data(Scenario, point_data, source, lines, sources)
-            except ConfigError as err:
-                problems = [_relocate(pr, section, where) for pr in err.problems]
-            else:
-                problems = [where.at(("schemes",), "schemes defined at every design point",
-                                     f"no scheme {s!r}") for s in schemes
-                            if s is not None and s not in scn.schemes]
-                scenarios.append(scn)
-        for pr in problems:
-            found.setdefault((pr.file, pr.line, pr.key, pr.expected), []).append((pr.found, p))
-    if not found:
-        return scenarios
-    out = []
-    for (file, line, key, expected), hits in found.items():
-        text, p = hits[0]
-        text = f"{text} at design point {p} ({_show_point(design, p)})"
-        if len(hits) > 1:
-            text += f" and at {len(hits) - 1} other point{'s' if len(hits) > 2 else ''}"
-        out.append(Problem(file, line, key, expected, text))
-    if len(out) > _MAX_PROBLEMS:
-        out = out[:_MAX_PROBLEMS] + [Problem(None, None, "", "", f"{len(out) - _MAX_PROBLEMS} "
-                                             "more problems not shown")]
-    raise ConfigError(out)
+                    problems.append(Problem(at.file if at else None, at.line if at else None,
+                                            f"{sec}.{name}{label}", err.expected, err.found))
+        return data, sources, problems
+
+    def validate(self, design: Design, schemes: list[str | None], where: _Where) -> list[int]:
+        """Validate every point's scenario; return each point's ``sim.days``.
+
+        Raises:
+            ConfigError: With each problem once, located in the experiment file when a
+                factor's value caused it, saying at which point and at how many others.
+        """
+        found: dict[tuple, list] = {}
+        days: list[int] = []
+        for p in range(len(design)):
+            data, sources, problems = self._data(design, p, where)
+            if not problems:
+                try:
+                    scn = validate_data(Scenario, data, self.source, self.lines, sources)
+                except ConfigError as err:
+                    problems = [_relocate(pr, self.section, where) for pr in err.problems]
+                else:
+                    problems = [where.at(("schemes",), "schemes defined at every design point",
+                                         f"no scheme {s!r}") for s in schemes
+                                if s is not None and s not in scn.schemes]
+                    days.append(scn.sim.days)
+            for pr in problems:
+                found.setdefault((pr.file, pr.line, pr.key, pr.expected), []).append((pr.found, p))
+        if not found:
+            return days
+        out = []
+        for (file, line, key, expected), hits in found.items():
+            text, p = hits[0]
+            text = f"{text} at design point {p} ({_show_point(design, p)})"
+            if len(hits) > 1:
+                text += f" and at {len(hits) - 1} other point{'s' if len(hits) > 2 else ''}"
+            out.append(Problem(file, line, key, expected, text))
+        if len(out) > _MAX_PROBLEMS:
+            out = out[:_MAX_PROBLEMS] + [Problem(None, None, "", "", f"{len(out) - _MAX_PROBLEMS}"
+                                                 " more problems not shown")]
+        raise ConfigError(out)
 
 
 def _show_point(design: Design, p: int) -> str:

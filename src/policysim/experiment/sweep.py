@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from policysim.experiment.design import STORE_FORMAT, Plan, Run, scenario_hash
+from policysim.experiment.design import STORE_FORMAT, Plan, Run, run_id, scenario_hash
 from policysim.experiment.executors import Executor, InProcess
+from policysim.experiment.runner import Job
 from policysim.results.runstore import RunStore
 
 
@@ -38,6 +39,7 @@ class Finished:
     """What a worker sends back: a run's tables, or its error, and where and how long."""
 
     id: str
+    scenario_hash: str
     summary: dict | None
     daily: pd.DataFrame | None
     agents: pd.DataFrame | None
@@ -46,23 +48,43 @@ class Finished:
     seconds: float
     host: str
     pid: int
+    code_version: str = ""
 
 
-def execute(run: Run) -> Finished:
+def execute(job: Job) -> Finished:
     """Run one run (on any worker); never raises: an error is returned in the record."""
     import os
 
-    from policysim.experiment.runner import run_job
+    from policysim.experiment import runner
 
     t0 = time.perf_counter()
     host, pid = socket.gethostname(), os.getpid()
+    run = run_id(job.point, job.scheme, job.rep)
+    digest = scenario_hash(job.scenario)
     try:
-        out = run_job(run.job)
+        out = runner.run_job(job)
     except Exception as err:  # noqa: BLE001 - recorded, and the sweep goes on
-        return Finished(run.id, None, None, None, f"{type(err).__name__}: {err}",
-                        traceback.format_exc(), time.perf_counter() - t0, host, pid)
-    return Finished(run.id, out.summary, out.daily, out.agents, None, None,
-                    time.perf_counter() - t0, host, pid)
+        return Finished(run, digest, None, None, None, f"{type(err).__name__}: {err}",
+                        traceback.format_exc(), time.perf_counter() - t0, host, pid,
+                        code_version())
+    return Finished(run, digest, out.summary, out.daily, out.agents, None, None,
+                    time.perf_counter() - t0, host, pid, code_version())
+
+
+class _Jobs:
+    """The jobs of some runs, each built when an executor asks for it."""
+
+    def __init__(self, plan: Plan, runs: list[Run]) -> None:
+        self.plan, self.runs = plan, runs
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __getitem__(self, i: int) -> Job:
+        return self.plan.job(self.runs[i])
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
 
 
 @dataclass
@@ -76,6 +98,8 @@ class SweepResult:
         completed: Runs finished by this sweep.
         failed: Run id -> error, for runs that failed in this sweep.
         seconds: Wall time of this sweep.
+        other_code: Code versions of workers that differ from this process's (they are
+            recorded in each run's manifest; a cluster should run one version).
     """
 
     out: Path
@@ -84,6 +108,7 @@ class SweepResult:
     completed: int
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    other_code: set[str] = field(default_factory=set)
 
 
 _CODE: str | None = None
@@ -169,11 +194,13 @@ def run_sweep(plan: Plan, out: str | Path, executor: Executor | None = None,
                    desc=plan.name, dynamic_ncols=True)
         bar.set_postfix(failed=0)
         try:
-            for i, fin in executor.imap_unordered(execute, todo):
+            for i, fin in executor.imap_unordered(execute, _Jobs(plan, todo)):
                 run = todo[i]
                 if isinstance(fin, BaseException):
-                    fin = Finished(run.id, None, None, None, f"{type(fin).__name__}: {fin}",
+                    fin = Finished(run.id, "", None, None, None, f"{type(fin).__name__}: {fin}",
                                    "".join(traceback.format_exception(fin)), 0.0, "", 0)
+                if fin.code_version and fin.code_version != code_version():
+                    result.other_code.add(fin.code_version)
                 if fin.error is None:
                     _commit(store, plan, run, fin, executor.name)
                     result.completed += 1
@@ -193,8 +220,8 @@ def _commit(store: RunStore, plan: Plan, run: Run, fin: Finished, executor: str)
               "agents": fin.agents}
     manifest = {
         "run": run.id, "point": run.point, "scheme": run.scheme or "", "rep": run.rep,
-        "seed": run.job.seed, "days": run.job.days, "experiment": plan.hash,
-        "scenario_hash": scenario_hash(run.job.scenario), "code_version": code_version(),
+        "seed": run.seed, "days": run.days, "experiment": plan.hash,
+        "scenario_hash": fin.scenario_hash, "code_version": fin.code_version,
         "seconds": round(fin.seconds, 6), "host": fin.host, "pid": fin.pid,
         "executor": executor, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "rows": {t: len(df) for t, df in tables.items()},
@@ -204,9 +231,9 @@ def _commit(store: RunStore, plan: Plan, run: Run, fin: Finished, executor: str)
 
 def _failure(plan: Plan, run: Run, fin: Finished) -> dict:
     return {"run": run.id, "point": run.point, "scheme": run.scheme or "", "rep": run.rep,
-            "seed": run.job.seed, "experiment": plan.hash, "values": plan.design.values(run.point),
+            "seed": run.seed, "experiment": plan.hash, "values": plan.design.values(run.point),
             "error": fin.error, "traceback": fin.traceback, "host": fin.host,
-            "code_version": code_version(), "failed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            "code_version": fin.code_version, "failed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
 #: Outcomes whose sensitivity the sweep prints (all are written to the CSV).
@@ -254,10 +281,10 @@ def analyze(out: str | Path, plot: bool = True) -> Analysis:
     or more) of a results store; tables (CSV) and plots (PNG) go to ``OUT/analysis/``."""
     from policysim.experiment.claims import analyze_claims
     from policysim.experiment.sensitivity import indices, load_design, plot_indices
-    from policysim.results.query import tables
+    from policysim.results.query import query
 
     out = Path(out)
-    runs = tables(out)["runs"]
+    runs = query(out, "SELECT * FROM runs")
     design = load_design(out)
     folder = out / "analysis"
     files: list[Path] = []

@@ -34,6 +34,8 @@ class Param:
         optional: ``None`` is accepted (meaning "from the scenario" or "none").
         minimum: Smallest accepted number, if any.
         choices: Accepted strings, if restricted.
+        number_ok: A ``str`` that also takes a number (a one-item list such as
+            ``-p loads 0.9``, which papermill passes as a float).
     """
 
     name: str
@@ -43,6 +45,7 @@ class Param:
     optional: bool = False
     minimum: float | None = None
     choices: tuple[str, ...] | None = None
+    number_ok: bool = False
 
     def expected(self) -> str:
         text = _KINDS[self.kind]
@@ -135,6 +138,7 @@ NOTEBOOKS: dict[str, list[Param]] = {
             "str",
             "0.5,0.7,0.85,0.95,1.05,1.2",
             "offered loads lambda/(c mu), comma-separated",
+            number_ok=True,
         ),
         Param("service_rate", "float", 1.0, "services per minute per agent (mu)", minimum=1e-9),
         Param(
@@ -197,6 +201,8 @@ def coerce(param: Param, value: Any, where: str = "") -> Any:
             raise bad()
         return value
     if param.kind == "str":
+        if param.number_ok and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = f"{value:g}"
         if not isinstance(value, str):
             raise bad()
         if param.choices and value not in param.choices:

@@ -179,14 +179,12 @@ def render(
     base = base.resolve()
     results = base / notebook
     nb_path, html_path = base / f"{notebook}.ipynb", base / f"{notebook}.html"
-    for path in (results, nb_path, html_path):  # names are fixed: nothing can leave base
-        assert path.resolve().parent == base
+    for path in (results, nb_path, html_path):  # fixed names; a symlink could still point out
+        if path.resolve().parent != base:
+            raise UserError(f"--out {base}: {path.name} resolves outside it ({path.resolve()})")
     _check_kernel(kernel)
     parameters = {**given, "scenario": str(scenario), "out_dir": str(results)}
-    log(
-        f"running notebook {notebook} on {scn.name} ({scn.sim.days} days, {scn.sim.reps} "
-        f"replications) -> {base}/"
-    )
+    log(f"running notebook {notebook} on {scn.name} -> {base}/")
     error = None
     try:
         pm.execute_notebook(
@@ -206,14 +204,16 @@ def render(
     except Exception as err:  # noqa: BLE001 - timeouts, dead kernels: keep what was written
         if not nb_path.exists():
             raise
-        error = f"{type(err).__name__}: {err}".strip()
+        error = (
+            f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+        )
         if "Timeout" in type(err).__name__:
             error += f" (per-cell timeout {timeout} s; raise it with --timeout)"
     title = f"{scn.name}: {notebook.replace('_', ' ')}"
     if nb_path.exists():
         to_html(nb_path, html_path, title)
     if error is not None:
-        first = error.splitlines()[0] if error else _failure(nb_path)
+        first = error.splitlines()[0] if error.strip() else _failure(nb_path)
         raise UserError(
             f"notebook {notebook} failed at {first}\n"
             f"the executed notebook, with the error beside the cell: {nb_path}\n"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +46,13 @@ def _store(out: str | Path) -> RunStore:
     return store
 
 
-def connect(out: str | Path):
-    """An in-memory DuckDB connection with the views ``runs``, ``daily``, ``agents`` and
-    ``manifest`` over the store's finished runs.
+def connect(out: str | Path, views: tuple[str, ...] = VIEWS):
+    """An in-memory DuckDB connection with views over the store's finished runs.
+
+    Args:
+        out: The results store.
+        views: The views to create (each costs a read of every part's metadata: about
+            2 s per view for 10,000 runs).
 
     Raises:
         UserError: If ``out`` is not a store or has no finished run yet.
@@ -60,18 +65,24 @@ def connect(out: str | Path):
         raise UserError(f"OUT {store.root}: no finished run yet")
     con = duckdb.connect()
     runs = sorted(finished)
-    for table in TABLES:
+    for table in (t for t in TABLES if t in views):
         files = ", ".join(_quote(str(store.part(table, r))) for r in runs)
-        rel = f"read_parquet([{files}], union_by_name=true)"
-        cols = set(con.execute(f"SELECT * FROM {rel} LIMIT 0").df().columns)
-        order = ", ".join(c for c in _ORDER[table].split(", ") if c in cols)
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM {rel}"
-                    + (f" ORDER BY {order}" if order else ""))
-    manifest = pd.DataFrame([{k: v for k, v in finished[r].items() if not isinstance(v, dict)}
-                             for r in runs])
-    con.register("manifest_df", manifest)
-    con.execute("CREATE VIEW manifest AS SELECT * FROM manifest_df")
+        rel = f"SELECT * FROM read_parquet([{files}], union_by_name=true)"
+        try:
+            con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY {_ORDER[table]}")
+        except duckdb.BinderException:  # e.g. no run has any agent row: no period column
+            con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY point, scheme, rep")
+    if "manifest" in views:
+        manifest = pd.DataFrame([{k: v for k, v in finished[r].items()
+                                  if not isinstance(v, dict)} for r in runs])
+        con.register("manifest_df", manifest)
+        con.execute("CREATE VIEW manifest AS SELECT * FROM manifest_df")
     return con
+
+
+def mentioned(sql: str) -> tuple[str, ...]:
+    """The views a SQL text names (only those are created)."""
+    return tuple(v for v in VIEWS if re.search(rf"\b{v}\b", sql, re.IGNORECASE))
 
 
 def query(out: str | Path, sql: str) -> pd.DataFrame:
@@ -82,7 +93,7 @@ def query(out: str | Path, sql: str) -> pd.DataFrame:
     """
     import duckdb
 
-    con = connect(out)
+    con = connect(out, mentioned(sql))
     try:
         return con.execute(sql).df()
     except duckdb.Error as err:

@@ -1,31 +1,20 @@
-"""Writing result tables: parquet files written atomically (never a half-written file)."""
+"""Writing a run's or a comparison's result tables without ever losing finished work.
+
+With ``--out DIR``, ``policysim run`` and ``compare`` write each replication's tables as soon
+as it finishes (``DIR/parts/<scheme>-r0003.<table>.parquet``, each written atomically), so an
+interrupted command keeps every finished replication; at the end the combined tables
+(``runs``, ``daily``, ``agents``, ``hourly``) and the resolved scenario are written beside them.
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then rename onto ``path``: readers see all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from policysim.results.runstore import atomic_write
 
 
 def write_frame(df: pd.DataFrame, path: Path) -> None:
@@ -46,10 +35,8 @@ def dump_scenario(scn: Scenario) -> str:
     return buf.getvalue()
 
 
-def write_tables(out: Path, outcomes, scn: Scenario) -> None:
-    """Write runs, daily, agents and hourly tables plus the resolved scenario into ``out``."""
-    from policysim.experiment.runner import tables
-
+def prepare_out(out: Path, scn: Scenario) -> Path:
+    """Check and create the output directory before any work starts; write the scenario."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: expected a directory, found a file")
@@ -57,7 +44,25 @@ def write_tables(out: Path, outcomes, scn: Scenario) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UserError(f"--out {out}: cannot create the directory ({err.strerror})") from None
-    for name, df in tables(outcomes).items():
-        write_frame(df, out / f"{name}.parquet")
     text = dump_scenario(scn)
     atomic_write(out / "scenario.yaml", lambda tmp: tmp.write_text(text))
+    return out
+
+
+def write_part(out: Path, outcome) -> None:
+    """Write one finished replication's tables under ``out/parts``."""
+    from policysim.experiment.runner import tables
+
+    job = outcome.job
+    stem = f"{job.scheme or 'none'}-r{job.rep:04d}"
+    for name, df in tables([outcome]).items():
+        write_frame(df, Path(out) / "parts" / f"{stem}.{name}.parquet")
+
+
+def write_tables(out: Path, outcomes, scn: Scenario) -> None:
+    """Write the combined runs, daily, agents and hourly tables plus the resolved scenario."""
+    from policysim.experiment.runner import tables
+
+    out = prepare_out(out, scn)
+    for name, df in tables(outcomes).items():
+        write_frame(df, out / f"{name}.parquet")
