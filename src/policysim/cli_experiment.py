@@ -46,9 +46,10 @@ def sweep(
     ``policysim query OUT "SQL"``.
     """
     from policysim.experiment.design import load_plan
-    from policysim.experiment.executors import make_executor
+    from policysim.experiment.executors import check_flags, make_executor
     from policysim.experiment.sweep import analyze, code_version, open_store, run_sweep
 
+    check_flags(workers, scheduler)
     plan = load_plan(experiment, days=days, reps=reps)
     if out is None:  # a quick look (--days) gets its own store beside the full one
         out = Path("results") / (plan.name + (f"-{days}d" if days is not None else ""))
@@ -117,41 +118,23 @@ def register(app: typer.Typer) -> None:
     app.command("query")(query)
 
 
-#: A stand-alone app with only ``sweep`` and ``query``.
+#: A stand-alone app with only ``sweep`` and ``query`` (for tests and
+#: ``python -m policysim.cli_experiment``).
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
 register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the stand-alone app: user errors and usage errors exit with code 2, one message.
+    """Run the stand-alone app with the same error handling as ``policysim`` (cli.main):
+    user and usage errors exit with code 2 and one message, Ctrl-C with 130."""
+    from policysim import cli
 
-    Handles typer's vendored click exceptions as well as click's (see the report on
-    cli.main).
-    """
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    if debug:
-        args.remove("--debug")
+    saved = cli.app
+    cli.app = app
     try:
-        code = app(args=args, prog_name="policysim", standalone_mode=False)
-    except UserError as err:
-        if debug:
-            raise
-        typer.echo(f"error: {err.message}", err=True)
-        sys.exit(2)
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo("interrupted: finished runs are kept; rerun the command to resume", err=True)
-        sys.exit(130)
-    except Exception as err:  # usage errors and anything unexpected
-        if hasattr(err, "show") and hasattr(err, "exit_code"):  # click or typer._click
-            err.show()
-            sys.exit(err.exit_code)
-        if debug:
-            raise
-        typer.echo(f"internal error: {type(err).__name__}: {err} (rerun with --debug for the "
-                   "traceback and report it)", err=True)
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        cli.main(argv if argv is not None else sys.argv[1:])
+    finally:
+        cli.app = saved
 
 
 if __name__ == "__main__":

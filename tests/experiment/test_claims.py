@@ -77,3 +77,10 @@ def test_one_replication_gives_no_verdict():
     res = analyze_claims(planted_runs(reps=1), ["rate"])
     assert set(res.tests["verdict"]) <= {"unclear", "no data"}
     assert "every verdict is unclear" in res.render()
+
+
+def test_a_single_point_without_factors():
+    runs = planted_runs()
+    res = analyze_claims(runs[runs.point == 0].drop(columns="rate"), [])
+    assert res.summary.set_index("claim").loc["C1", "holds"] == 1
+    assert res.by_factor.empty and "C1: holds at 1/1 points" in res.render()

@@ -67,6 +67,7 @@ def test_bad_flags_are_usage_errors(cli, grid, tmp_path, extra, option):
 def test_bad_scheduler_flags(cli, grid, tmp_path, extra, message):
     code, _, err = cli(["sweep", grid, "--out", tmp_path / "o", *extra])
     assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
 
 
 def test_unreachable_scheduler_is_a_user_error():

@@ -126,3 +126,30 @@ def test_a_part_without_manifest_is_not_read_and_is_rewritten(grid, tmp_path):
     res = run_sweep(load_plan(grid, reps=1), out)
     assert (res.skipped, res.completed) == (5, 1)
     assert not list((out / "runs").glob(".*.tmp"))
+
+
+def test_store_files_have_ordinary_permissions(grid, tmp_path):
+    import os
+
+    run_sweep(load_plan(grid, reps=1), tmp_path / "out")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in [tmp_path / "out" / "experiment.yaml",
+                 next((tmp_path / "out" / "runs").iterdir()),
+                 next((tmp_path / "out" / "manifest").iterdir())]:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
+
+
+def test_json_rows_are_plain_json():
+    import datetime as dt
+
+    import numpy as np
+
+    from policysim.results.query import json_rows
+
+    df = pd.DataFrame({"a": [np.int64(1), np.int64(2)], "b": [np.nan, 0.5],
+                       "c": [dt.date(2026, 1, 1), None], "d": ["x", None]})
+    rows = json_rows(df)
+    assert json.loads(json.dumps(rows)) == [
+        {"a": 1, "b": None, "c": "2026-01-01", "d": "x"},
+        {"a": 2, "b": 0.5, "c": None, "d": None}]

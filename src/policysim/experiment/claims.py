@@ -6,8 +6,9 @@ and replication (schemes at one point share buyers, so the pairing removes their
 the sign the claim predicts. At each design point a test **holds** when the t interval of the
 mean difference lies wholly on the predicted side of 0, **flips** when it lies wholly on the
 other side, and is **unclear** otherwise (always with one replication: no interval); a claim
-holds at a point when all its tests hold, flips when any flips. The claims are data (:data:`CLAIMS`): edit the table to change one.
-A test whose scheme or metric the sweep does not have is skipped and said so.
+holds at a point when all its tests hold, flips when any flips. The claims are data
+(:data:`CLAIMS`): edit the table to change one. A test whose scheme or metric the sweep does
+not have is skipped and said so.
 """
 
 from __future__ import annotations

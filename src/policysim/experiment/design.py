@@ -13,7 +13,7 @@ it, builds the design and validates *every* point's scenario before anything run
 bad value is reported up front, located in the experiment file::
 
     experiments/x.yaml:9: levers.teams.0.agents: expected a number of at least 1, found 0
-    (int) at design point 0 (and 4 other points)
+    (int) at design point 0 (teams.0.agents=0) and at 4 other points
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ STORE_FORMAT = 1
 _KEY = re.compile(r"^[A-Za-z_]\w*(\.\w+)*$")
 _INDEX = re.compile(r"[0-9]+")
 _RESERVED = {"sim.seed": "seed", "sim.reps": "reps"}
-_ID_COLUMNS = ("point", "scheme", "rep", "seed", "days")
 _MAX_PROBLEMS = 20
 
 
@@ -54,7 +53,8 @@ class Design:
 
     Attributes:
         name: grid, lhs, sobol or morris.
-        keys: The varied dotted keys, levers first, in file order.
+        keys: The factors' names (their dotted keys, or the name of a factor with
+            ``keys``), levers first, in file order.
         points: One row per point: ``point`` and one typed column per key.
         unit: The [0, 1] samples behind ``points`` (n x D), None for a grid.
         spec: The design section of the experiment.
@@ -217,7 +217,7 @@ def run_id(point: int, scheme: str | None, rep: int) -> str:
 
 @dataclass
 class Plan:
-    """A checked experiment: its design, the scenario of every point and the runs to do.
+    """A checked experiment: its design, how to build each point's scenario, the runs to do.
 
     Attributes:
         path: The experiment file.
@@ -518,7 +518,9 @@ def _put(data: dict, key: str, value: object) -> KeyPath:
 # ------------------------------------------------------------------------------- hash
 def _hash_parts(plan: Plan) -> dict[str, str]:
     pts = plan.design.points
+    targets = {name: f.targets(name) for _, name, f in plan.experiment.factors()}
     design = {"spec": plan.design.spec.model_dump(mode="json"), "keys": plan.design.keys,
+              "targets": targets,
               "points": [[_python(v) for v in row] for row in pts.itertuples(index=False)]}
     return {
         "format": str(STORE_FORMAT),

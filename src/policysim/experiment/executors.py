@@ -195,9 +195,12 @@ class DaskExecutor(Executor):
                 queue.add(submit(nxt))
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """The executor the command line asks for: Dask if ``scheduler``, else in-process for one
-    worker, else a local pool (default: all cores)."""
+def check_flags(workers: int | None = None, scheduler: str | None = None) -> None:
+    """Refuse ``--workers`` with ``--scheduler`` and a scheduler that is not an address.
+
+    Raises:
+        UserError: Naming the option.
+    """
     if scheduler is not None:
         if workers is not None:
             raise UserError("--workers and --scheduler: give one (with --scheduler the "
@@ -205,6 +208,13 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
         if "://" not in scheduler or scheduler.split("://", 1)[1] in ("", ":"):
             raise UserError(f"--scheduler: expected an address like tcp://host:8786, found "
                             f"{scheduler!r}")
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor the command line asks for: Dask if ``scheduler``, else in-process for one
+    worker, else a local pool (default: all cores)."""
+    check_flags(workers, scheduler)
+    if scheduler is not None:
         return DaskExecutor(scheduler)
     if workers == 1:
         return InProcess()

@@ -184,11 +184,11 @@ def run_sweep(plan: Plan, out: str | Path, executor: Executor | None = None,
         done = store.finished(plan.hash)
         todo = [r for r in plan.runs if r.id not in done]
         result = SweepResult(store.root, len(plan.runs), len(plan.runs) - len(todo), 0)
-        old = {e.get("code_version") for e in done.values()} - {code_version()}
+        old = [str(e.get("code_version")) for e in done.values()
+               if e.get("code_version") != code_version()]
         if old:
-            print(f"note: {len(plan.runs) - len(todo)} finished runs were made by other code "
-                  f"versions ({', '.join(sorted(map(str, old)))}); they are kept, not rerun",
-                  file=sys.stderr)
+            print(f"note: {len(old)} finished runs were made by other code versions "
+                  f"({', '.join(sorted(set(old)))}); they are kept, not rerun", file=sys.stderr)
         bar = tqdm(total=len(plan.runs), initial=result.skipped, unit="run", file=sys.stderr,
                    disable=None if progress is None else not progress, leave=False,
                    desc=plan.name, dynamic_ncols=True)
