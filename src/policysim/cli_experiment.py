@@ -1,8 +1,7 @@
 """``policysim sweep`` and ``policysim query``: run an experiment into a results store, and
 query the store with SQL.
 
-Kept apart from cli.py (which adds both commands with ``register(app)``); ``app`` below is a
-stand-alone app with only these two, for tests and ``python -m policysim.cli_experiment``.
+Kept apart from cli.py, which adds both commands with ``register(app)``.
 """
 
 from __future__ import annotations
@@ -116,26 +115,3 @@ def register(app: typer.Typer) -> None:
     """Add the ``sweep`` and ``query`` commands to the policysim app."""
     app.command("sweep")(sweep)
     app.command("query")(query)
-
-
-#: A stand-alone app with only ``sweep`` and ``query`` (for tests and
-#: ``python -m policysim.cli_experiment``).
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
-register(app)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the stand-alone app with the same error handling as ``policysim`` (cli.main):
-    user and usage errors exit with code 2 and one message, Ctrl-C with 130."""
-    from policysim import cli
-
-    saved = cli.app
-    cli.app = app
-    try:
-        cli.main(argv if argv is not None else sys.argv[1:])
-    finally:
-        cli.app = saved
-
-
-if __name__ == "__main__":
-    main()

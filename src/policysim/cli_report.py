@@ -77,28 +77,3 @@ def register(app: typer.Typer) -> None:
 
 
 #: A stand-alone app with only ``report`` (for tests and ``python -m policysim.cli_report``).
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-register(app)
-
-
-@app.callback()
-def _root() -> None:
-    """policysim report commands."""
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the stand-alone app with the same error handling as ``policysim``."""
-    import sys
-
-    from policysim import cli
-
-    saved = cli.app
-    cli.app = app
-    try:
-        cli.main(argv if argv is not None else sys.argv[1:])
-    finally:
-        cli.app = saved
-
-
-if __name__ == "__main__":
-    main()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from policysim.cli_experiment import main
+from policysim.cli import main
 
 TINY = """\
 name: tiny

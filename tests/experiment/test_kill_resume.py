@@ -49,7 +49,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path, cli):
     exp.write_text(EXPERIMENT)
     out = tmp_path / "killed"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "policysim.cli_experiment", "sweep", str(exp), "--out", str(out),
+        [sys.executable, "-m", "policysim.cli", "sweep", str(exp), "--out", str(out),
          "--workers", "2"],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True)  # its own process group: the pool's workers die with it

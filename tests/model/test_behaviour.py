@@ -161,7 +161,6 @@ def test_team_pay_effort_per_head_falls_with_team_size(sizes):
 def test_team_pay_makes_cooperation_attractive_and_rank_pay_repels_it():
     team = np.repeat(np.arange(3), 10)
     h = history(SCN, np.linspace(0.7, 1.1, 30), team=team)
-    g = beh.Grid.from_scenario(SCN)
     contest = Scheme(SchemeSpec.model_validate(
         {"base_salary": 3500, "contest": {"metric": "sales", "prize_per_member": 3000}}))
     ranking = Scheme(SchemeSpec.model_validate(

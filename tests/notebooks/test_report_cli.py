@@ -11,14 +11,9 @@ from policysim import cli
 
 
 def run(argv: list[str]) -> int:
-    """Run through policysim's main if `report` is registered there, else the report app."""
-    names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
-    if "report" in names:
-        main = cli.main
-    else:
-        from policysim.cli_report import main
+    """Run through policysim's main."""
     with pytest.raises(SystemExit) as exc:
-        main(argv)
+        cli.main(argv)
     return exc.value.code
 
 

@@ -364,7 +364,7 @@ def _check_factors(exp: Experiment, where: _Where) -> None:
                                      "distribution in a grid design", "no num"))
         if exp.design.name != "grid" and f.num is not None:
             problems.append(where.at((*here, "num"), "num only in a grid design (sampled "
-                                     f"designs draw values)", f"num with a {exp.design.name} "
+                                     "designs draw values)", f"num with a {exp.design.name} "
                                      "design"))
     if exp.design.name != "grid" and not seen:
         problems.append(where.at(("design",), "levers or uncertainties to vary in a "

@@ -1,0 +1,82 @@
+"""Shared fixtures of the reliability tests (issue 7): the CLI run in-process, and the checks
+of what a user sees when something is wrong.
+
+``policysim.cli.main`` always ends with ``SystemExit``; the ``cli`` fixture returns its code
+with stdout and stderr. ``check_user_error`` is the contract of issue 7: exit code 2, nothing
+on stdout, no traceback, and stderr is either one ``error:`` message (a located problem) or
+click's usage error (``Usage: ...`` then one ``Error: ...`` line; click leaves out the
+usage when an option lacks its argument).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policysim.cli import main
+
+#: A valid, tiny scenario (one agent, 20 inquiries a day, one day): loads in milliseconds and
+#: runs in a fraction of a second.
+OK = """\
+name: ok
+sim: {days: 1, reps: 1, seed: 1}
+demand: {daily_volume: 20}
+teams:
+  - {name: A, agents: 1}
+schemes:
+  commission: {base_salary: 3000, commission: {rate: 0.01}}
+"""
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli([...]) -> (exit code, stdout, stderr)`` of ``policysim.cli.main``, in-process."""
+
+    def run(argv: list) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exc:
+            main([str(a) for a in argv])
+        out = capsys.readouterr()
+        code = exc.value.code
+        return (0 if code is None else code), out.out, out.err
+
+    return run
+
+
+@pytest.fixture
+def ok_file(tmp_path: Path) -> Path:
+    path = tmp_path / "ok.yaml"
+    path.write_text(OK)
+    return path
+
+
+def check_user_error(code: int, out: str, err: str, expected: list[str], where: str) -> str:
+    """Assert the issue-7 contract and return the message (without the 'error: ' prefix).
+
+    Args:
+        expected: Fragments the message must contain.
+        where: What a located ``error:`` message must start with (the file name, or
+            ``--set``); click usage errors are not located by file.
+    """
+    assert code == 2, (code, err)
+    assert out == "", out
+    assert "Traceback" not in err and "internal error" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines, "nothing on stderr"
+    if lines[0].startswith(("Usage: ", "Error: ")):  # click's usage error: one 'Error:' line
+        errors = [line for line in lines if line.lower().startswith("error")]
+        assert len(errors) == 1 and errors[0].startswith("Error: "), err
+        message = errors[0].removeprefix("Error: ")
+    else:
+        assert len(lines) == 1, f"expected one message line, found {len(lines)}:\n{err}"
+        assert lines[0].startswith("error: "), err
+        message = lines[0].removeprefix("error: ")
+        assert message.startswith(where), (where, message)
+    for fragment in expected:
+        assert fragment in message, (fragment, message)
+    return message
+
+
+@pytest.fixture
+def user_error():
+    return check_user_error
