@@ -138,6 +138,47 @@ def parse_override(text: str) -> tuple[list[str | int], object]:
     return path, value
 
 
+class PathError(Exception):
+    """A dotted path that cannot be followed in the data (``expected``/``found`` phrases)."""
+
+    def __init__(self, expected: str, found: str) -> None:
+        super().__init__(expected, found)
+        self.expected, self.found = expected, found
+
+
+def set_path(data: dict, path: Sequence[str | int], value: object) -> KeyPath:
+    """Set ``value`` at ``path`` in ``data`` in place and return the path actually used.
+
+    Missing (or null) intermediate keys become mappings; list indices must exist. In a
+    mapping, an all-digit part names an existing integer key, else the text key.
+
+    Raises:
+        PathError: If the path runs through a scalar or past the end of a list.
+    """
+    node: object = data
+    done: list[str | int] = []
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        if isinstance(node, list):
+            if not isinstance(part, int) or part >= len(node):
+                raise PathError(f"an index below {len(node)} for the list {dotted(done)}",
+                                repr(part))
+        elif isinstance(node, dict):
+            if isinstance(part, int) and part not in node:
+                part = str(part)
+            if not last and node.get(part) is None:
+                node[part] = {}
+        else:
+            raise PathError(f"a mapping or list at {dotted(done)}",
+                            f"{node!r} ({type(node).__name__})")
+        done.append(part)
+        if last:
+            node[part] = value
+        else:
+            node = node[part]
+    return tuple(done)
+
+
 def apply_overrides(
     data: dict, overrides: Sequence[str]
 ) -> tuple[dict, dict[KeyPath, str]]:
@@ -161,30 +202,11 @@ def apply_overrides(
     sources: dict[KeyPath, str] = {}
     for text in overrides:
         path, value = parse_override(text)
-        node: object = data
-        done: list[str | int] = []
-        for i, part in enumerate(path):
-            last = i == len(path) - 1
-            if isinstance(node, list):
-                if not isinstance(part, int) or part >= len(node):
-                    expected = f"an index below {len(node)} for the list {dotted(done)}"
-                    raise ConfigError([Problem(None, None, dotted(path), expected,
-                                               repr(part), override=text)])
-            elif isinstance(node, dict):
-                if isinstance(part, int) and part not in node:
-                    part = str(part)
-                if not last and node.get(part) is None:
-                    node[part] = {}
-            else:
-                expected = f"a mapping or list at {dotted(done)}"
-                raise ConfigError([Problem(None, None, dotted(path), expected,
-                                           f"{node!r} ({type(node).__name__})", override=text)])
-            done.append(part)
-            if last:
-                node[part] = value
-            else:
-                node = node[part]
-        key = tuple(done)
+        try:
+            key = set_path(data, path, value)
+        except PathError as err:
+            raise ConfigError([Problem(None, None, dotted(path), err.expected, err.found,
+                                       override=text)]) from None
         sources = {p: t for p, t in sources.items() if p[: len(key)] != key}
         sources[key] = text
     return data, sources

@@ -34,7 +34,7 @@ from policysim.config.experiment import Design as DesignSpec
 from policysim.config.experiment import Experiment, Factor
 from policysim.config.schema import Scenario
 from policysim.config.validate import validate_data
-from policysim.config.yamlio import KeyPath, dotted, read_yaml
+from policysim.config.yamlio import KeyPath, PathError, dotted, read_yaml, set_path
 from policysim.errors import ConfigError, Problem, UserError
 from policysim.experiment.runner import Job
 
@@ -417,7 +417,7 @@ class _Points:
             for key in self.targets[name]:
                 try:
                     sources[_put(data, key, value)] = name
-                except _PathError as err:
+                except PathError as err:
                     sec = self.section[name]
                     at = where.at((sec, name), err.expected, err.found) if where else None
                     label = f" ({key})" if key != name else ""
@@ -481,38 +481,14 @@ def _relocate(pr: Problem, section: dict[str, str], where: _Where) -> Problem:
                    pr.found)
 
 
-class _PathError(Exception):
-    def __init__(self, expected: str, found: str) -> None:
-        super().__init__(expected, found)
-        self.expected, self.found = expected, found
-
-
 def _put(data: dict, key: str, value: object) -> KeyPath:
     """Set ``key`` in ``data`` like ``--set key=value`` would (same path rules); return the
     path actually used."""
     parts = [int(p) if _INDEX.fullmatch(p) else p for p in key.split(".")]
-    node: object = data
-    done: list[str | int] = []
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if isinstance(node, list):
-            if not isinstance(part, int) or part >= len(node):
-                raise _PathError(f"an index below {len(node)} for the list {dotted(done)} in the "
-                                 "scenario", repr(part))
-        elif isinstance(node, dict):
-            if isinstance(part, int) and part not in node:
-                part = str(part)
-            if not last and node.get(part) is None:
-                node[part] = {}
-        else:
-            raise _PathError(f"a mapping or list at {dotted(done)} in the scenario",
-                             f"{node!r} ({type(node).__name__})")
-        done.append(part)
-        if last:
-            node[part] = copy.deepcopy(value)
-        else:
-            node = node[part]
-    return tuple(done)
+    try:
+        return set_path(data, parts, copy.deepcopy(value))
+    except PathError as err:
+        raise PathError(f"{err.expected} in the scenario", err.found) from None
 
 
 # ------------------------------------------------------------------------------- hash
