@@ -62,7 +62,10 @@ NonNegFloat = Annotated[float, Field(ge=0.0)]
 
 
 def _weights(values: list[float]) -> list[float]:
-    if sum(values) <= 0:
+    total = sum(values)
+    if not math.isfinite(total):
+        raise ValueError(f"weights whose sum is finite, found a sum of {total}")
+    if total <= 0:
         raise ValueError("at least one weight above 0")
     return values
 
@@ -89,7 +92,7 @@ class Patience(Strict):
 
     dist: Literal["exponential", "lognormal", "infinite"] = "exponential"
     mean_s: PosFloat = 180.0
-    cv: PosFloat = 1.0  # coefficient of variation, lognormal only
+    cv: float = Field(default=1.0, gt=0.0, le=100.0)  # coefficient of variation, lognormal only
 
 
 class Event(Strict):
@@ -295,7 +298,7 @@ class Sim(Strict):
 class Scenario(Strict):
     """One store, its team, its buyers and the pay schemes to compare."""
 
-    name: str = Field(default="scenario", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(default="scenario", min_length=1, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
     description: str = ""
     sim: Sim = Sim()
     demand: Demand = Demand()

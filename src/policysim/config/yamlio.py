@@ -224,7 +224,7 @@ def _load(text: str) -> tuple[object, dict[KeyPath, int], Node | None]:
                        "a second document after '---'")
         if not docs:
             return None, {}, None
-        _check(docs[0], (), set(), set())
+        _check(docs[0], (), {}, set())
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -232,6 +232,8 @@ def _load(text: str) -> tuple[object, dict[KeyPath, int], Node | None]:
         if err.context and err.context_mark:
             found += f" ({err.context} on line {err.context_mark.line + 1})"
         raise _Bad(mark.line + 1 if mark else None, "", "valid YAML", found) from None
+    except RecursionError:
+        raise _Bad(None, "", f"at most {MAX_DEPTH} levels of nesting", "deeper nesting") from None
     except ReaderError as err:  # its character is an int (the code) or a str
         code = err.character if isinstance(err.character, int) else ord(err.character)
         raise _Bad(_line_at(text, err.position), "", "printable text",
@@ -240,34 +242,66 @@ def _load(text: str) -> tuple[object, dict[KeyPath, int], Node | None]:
     return _plain(data, (), lines), lines, docs[0]
 
 
-def _check(node: Node, path: KeyPath, done: set[int], parents: set[int]) -> None:
-    """Refuse tags, recursive aliases, complex keys and duplicate keys in a node graph."""
+MAX_DEPTH = 100  # levels of nesting
+MAX_VALUES = 100_000  # values in a document once aliases are expanded
+MAX_DIGITS = 4000  # digits of an integer (Python refuses to parse longer ones by default)
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _check(node: Node, path: KeyPath, sizes: dict[int, int], parents: set[int]) -> int:
+    """Refuse tags, recursive aliases, complex and duplicate keys, impossible dates, huge
+    integers, deep nesting and alias bombs in a node graph; return the node's expanded size."""
     line = node.start_mark.line + 1
     if id(node) in parents:
         raise _Bad(line, dotted(path), "no alias inside its own anchor", f"*{node.anchor}")
-    if id(node) in done:  # an alias seen before
-        return
-    done.add(id(node))
+    if id(node) in sizes:  # an alias seen before: it expands to the same number of values
+        return sizes[id(node)]
+    if len(path) > MAX_DEPTH:
+        raise _Bad(line, dotted(path[:MAX_DEPTH]), f"at most {MAX_DEPTH} levels of nesting",
+                   "deeper nesting")
     if node.tag not in _PLAIN_TAGS:
         tag = node.tag.replace(_CORE, "!!")
         raise _Bad(line, dotted(path), "plain YAML values without tags", f"the tag {tag}")
+    if isinstance(node, ScalarNode):
+        _check_scalar(node, path, line)
+        sizes[id(node)] = 1
+        return 1
     parents.add(id(node))
+    total = 1
     if isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
-            _check(item, (*path, index), done, parents)
+            total += _check(item, (*path, index), sizes, parents)
     elif isinstance(node, MappingNode):
         first: dict[tuple[str, str], int] = {}
         for key, value in node.value:
             key_line = key.start_mark.line + 1
             if not isinstance(key, ScalarNode):
                 raise _Bad(key_line, dotted(path), "plain keys", "a list or mapping as a key")
-            _check(key, (*path, key.value), done, parents)
+            _check(key, (*path, key.value), sizes, parents)
             if (key.tag, key.value) in first:
                 found = f"{key.value!r} again (first on line {first[key.tag, key.value]})"
                 raise _Bad(key_line, dotted((*path, key.value)), "each key once", found)
             first[key.tag, key.value] = key_line
-            _check(value, (*path, key.value), done, parents)
+            total += 1 + _check(value, (*path, key.value), sizes, parents)
     parents.discard(id(node))
+    if total > MAX_VALUES:
+        raise _Bad(line, dotted(path), f"at most {MAX_VALUES:,} values once aliases are expanded",
+                   f"{total:,} values")
+    sizes[id(node)] = total
+    return total
+
+
+def _check_scalar(node: ScalarNode, path: KeyPath, line: int) -> None:
+    """Refuse a timestamp that is no calendar date and an integer too long to parse."""
+    tag = node.tag.replace(_CORE, "")
+    if tag == "timestamp" and (m := _DATE.match(node.value)):
+        try:
+            dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise _Bad(line, dotted(path), "a calendar date (YYYY-MM-DD)", repr(node.value)) from None
+    if tag == "int" and sum(ch.isdigit() for ch in node.value) > MAX_DIGITS:
+        raise _Bad(line, dotted(path), f"a number of at most {MAX_DIGITS} digits",
+                   f"{len(node.value)} characters")
 
 
 def _plain(value: object, path: KeyPath, lines: dict[KeyPath, int]) -> object:
@@ -276,14 +310,15 @@ def _plain(value: object, path: KeyPath, lines: dict[KeyPath, int]) -> object:
         out = {}
         for key, item in value.items():
             plain_key = _plain(key, path, {})
-            position = value.lc.data.get(key)  # None for keys merged in with '<<'
+            # lc.data is None for a mapping made only of '<<' merges; None for merged keys
+            position = (value.lc.data or {}).get(key)
             if position:
                 lines[(*path, plain_key)] = position[0] + 1
             out[plain_key] = _plain(item, (*path, plain_key), lines)
         return out
     if isinstance(value, list):
         for index in range(len(value)):
-            if position := value.lc.data.get(index):
+            if position := (value.lc.data or {}).get(index):
                 lines[(*path, index)] = position[0] + 1
         return [_plain(item, (*path, i), lines) for i, item in enumerate(value)]
     if isinstance(value, ScalarBoolean):  # an anchored boolean; an int subclass

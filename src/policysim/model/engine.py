@@ -279,7 +279,7 @@ class Engine:
         a.frt_sum += reply  # the agent's own response time, as the platform attributes it
         wait_term = math.log1p(frt / self._rw0)
         x = rate_t[kk] - self._r_wait * wait_term + self._r_sd * dd.rating_noise[i]
-        rating = 1.0 + 4.0 / (1.0 + math.exp(-x))
+        rating = 1.0 + 4.0 / (1.0 + math.exp(-x if x > -700.0 else 700.0))
         w = 1.0 if pre else self._after_w
         a.rating_sum += w * rating
         a.rating_w += w
@@ -289,7 +289,7 @@ class Engine:
             d.pre += 1
             a.pre_served += 1
             x = conv_t[kk] + self._a_intent * dd.intent[i] - self._a_wait * math.log1p(frt / self._w0)
-            if dd.u_convert[i] * (1.0 + math.exp(-x)) < 1.0:
+            if dd.u_convert[i] * (1.0 + math.exp(-x if x > -700.0 else 700.0)) < 1.0:
                 price = dd.price[i]
                 d.orders += 1
                 d.revenue += price

@@ -101,15 +101,7 @@ class PaidTeam(StaticTeam):
     def on_day_end(self, engine: Engine, day: int) -> dict:
         """Learning, hires arriving today, and the day's workforce series."""
         super().on_day_end(engine, day)
-        hires = 0
-        due = [p for p in self._pending if p[0] <= day + 1]
-        self._pending = [p for p in self._pending if p[0] > day + 1]
-        for _, team, shift in due:
-            agent = self.new_agent(self._hire_rng, team, shift, hired_day=day + 1, tenure0=0.0)
-            engine.add_agent(agent)
-            self.hire_days.append(day + 1)
-            self._choose(engine, [agent], day=day + 1)
-            hires += 1
+        hires = self._take_in_hires(engine, day)
         active = [a for a in engine.agents if a.active]
         return {
             "quits": 0,
@@ -117,6 +109,17 @@ class PaidTeam(StaticTeam):
             "mean_skill": float(np.mean([a.skill for a in active])) if active else 0.0,
             "novice_headcount": sum(1 for a in active if a.tenure_days(day) < NOVICE_DAYS),
         }
+
+    def _take_in_hires(self, engine: Engine, day: int) -> int:
+        """Seats due to be filled by the start of ``day + 1`` get their trainee now."""
+        due = [p for p in self._pending if p[0] <= day + 1]
+        self._pending = [p for p in self._pending if p[0] > day + 1]
+        for _, team, shift in due:
+            agent = self.new_agent(self._hire_rng, team, shift, hired_day=day + 1, tenure0=0.0)
+            engine.add_agent(agent)
+            self.hire_days.append(day + 1)
+            self._choose(engine, [agent], day=day + 1)
+        return len(due)
 
     # ------------------------------------------------------------ periods
     def _metrics(self, records: list[dict]) -> dict[str, np.ndarray]:
@@ -155,8 +158,11 @@ class PaidTeam(StaticTeam):
         self._remember(engine, records, members, m)
         self._attrition(engine, records, members, pay, team, day)
         self.reset_period(engine)
-        staying = [a for a in engine.agents if a.active]
+        staying = [a for a in engine.agents if a.active and a.hired_day <= day]
         self._choose(engine, staying, day=day + 1)
+        # seats with no hiring delay are refilled for tomorrow morning, as on any other day
+        if engine.daily and (hired := self._take_in_hires(engine, day)):
+            engine.daily[-1]["hires"] += hired
         return records
 
     def _remember(self, engine: Engine, records, members, m) -> None:

@@ -56,7 +56,7 @@ def conversion_prob(scn: Scenario, base, intent, frt):
     """P(order) of a pre-sales chat with buyer ``intent`` first answered after ``frt`` s."""
     c = scn.conversion
     x = base + c.a_intent * intent - c.a_wait * np.log1p(frt / c.w0_s)
-    return 1.0 / (1.0 + np.exp(-x))
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -700.0, 700.0)))
 
 
 def rating_base(scn: Scenario, skill, k, service_effort):
@@ -69,7 +69,7 @@ def rating_value(scn: Scenario, base, frt, noise):
     """Rating 1-5 given the agent part, the first-response time and a standard normal draw."""
     r = scn.rating
     x = base - r.r_wait * np.log1p(frt / r.w0_s) + r.noise_sd * noise
-    return 1.0 + 4.0 / (1.0 + np.exp(-x))
+    return 1.0 + 4.0 / (1.0 + np.exp(-np.clip(x, -700.0, 700.0)))
 
 
 def skill_after(s0, s_inf, experience, tau):
