@@ -16,13 +16,16 @@ basic cases through ``run`` only (a missing file, ``a: [1, 2``, a list, ``sim.bo
 non-numeric, NaN or negative ``daily_volume``, a duplicate top-level key, ``--days 0``...);
 the rows here are other inputs of each kind.
 
-At the end, ``KNOWN_BUGS`` lists inputs that currently escape as an internal error (exit 1)
-or are wrongly accepted; they are strict xfails describing the bug, so fixing it turns them
-into failures until the mark is removed.
+The rows under "inputs YAML itself accepts" (impossible calendar dates, integers longer
+than Python parses, deep nesting) and the merge-key test escaped as internal errors (exit 1)
+when this corpus was written; they are regression tests now. ``KNOWN_BUGS`` at the end were
+found later and are regression tests too (explicit core tags with wrong values, huge hex
+literals, ``!!str``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +34,8 @@ from pathlib import Path
 import pytest
 
 from policysim.cli import main
+from policysim.config.schema import Scenario
+from policysim.config.validate import load_model
 from policysim.errors import ConfigError
 
 DIRECTORY = object()  # sentinel: the scenario path is a directory
@@ -158,12 +163,12 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["{f}:4: schemes.k.kpi.metrics: expected at least one weight above 0"]),
     # ---- tiers ----------------------------------------------------------------------------
     ("tiers_equal_scores",
-     "schemes:\n  k:\n    kpi:\n      metrics: {rating: {weight: 1, target: 4}}\n"
-     "      tiers: [{min_score: 80, bonus_base: 2}, {min_score: 80, bonus_base: 1}]\n", [],
+     ("schemes:\n  k:\n    kpi:\n      metrics: {rating: {weight: 1, target: 4}}\n"
+      "      tiers: [{min_score: 80, bonus_base: 2}, {min_score: 80, bonus_base: 1}]\n"), [],
      ["{f}:5: schemes.k.kpi.tiers: expected min_score strictly decreasing", "[80.0, 80.0]"]),
     ("tier_score_above_100",
-     "schemes:\n  k:\n    kpi:\n      metrics: {rating: {weight: 1, target: 4}}\n"
-     "      tiers:\n        - {min_score: 120, bonus_base: 2}\n", [],
+     ("schemes:\n  k:\n    kpi:\n      metrics: {rating: {weight: 1, target: 4}}\n"
+      "      tiers:\n        - {min_score: 120, bonus_base: 2}\n"), [],
      ["{f}:6: schemes.k.kpi.tiers.0.min_score: expected a number of at most 100"]),
     # ---- teams and shifts -----------------------------------------------------------------
     ("team_of_zero_agents", "teams:\n  - {name: A, agents: 1}\n  - {name: B, agents: 0}\n", [],
@@ -219,6 +224,19 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["{f}:2: schemes.c.contest.metric: expected one of 'served'", "found 'happiness'"]),
     ("empty_scenario_name", "name: ''\n", [],
      ["{f}:1: name: expected at least 1 character(s)"]),
+    # ---- inputs YAML itself accepts but Python cannot build ------------------------------
+    ("impossible_calendar_date", "sim:\n  start_date: 2026-02-30\n", [],
+     ["{f}:2: sim.start_date: expected a calendar date (YYYY-MM-DD), found '2026-02-30'"]),
+    ("impossible_event_month", "demand:\n  events:\n    - {name: e, date: 2026-13-01}\n", [],
+     ["{f}:3: demand.events.0.date: expected a calendar date", "'2026-13-01'"]),
+    ("impossible_date_in_set", OK, ["--set", "sim.start_date=2026-11-31"],
+     ["--set sim.start_date=2026-11-31: sim.start_date: expected a calendar date"]),
+    ("integer_of_5000_digits", "sim:\n  seed: " + "1" * 5000 + "\n", [],
+     ["{f}:2: sim.seed: expected a number of at most", "digits"]),
+    ("integer_of_5000_digits_in_set", OK, ["--set", "sim.seed=" + "9" * 5000],
+     ["--set sim.seed=999", ": sim.seed: expected a number of at most"]),
+    ("nesting_400_deep", "description: " + "[" * 400 + "]" * 400 + "\n", [],
+     ["{f}:1: description.0.0.0", "levels of nesting"]),
     # ---- command-line flags (click usage errors) ------------------------------------------
     ("days_flag_zero", OK, ["--days", "0"], ["Invalid value for '--days'"]),
     ("days_flag_too_large", OK, ["--days", "3651"], ["Invalid value for '--days'"]),
@@ -262,8 +280,8 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
     ("set_index_out_of_range", OK, ["--set", "teams.3.agents=2"],
      ["--set teams.3.agents=2: teams.3.agents: expected an index below 1 for the list teams"]),
     ("set_below_a_number", OK, ["--set", "demand.daily_volume.max=5"],
-     ["--set demand.daily_volume.max=5: demand.daily_volume.max: expected a mapping or list "
-      "at demand.daily_volume, found 20 (int)"]),
+     [("--set demand.daily_volume.max=5: demand.daily_volume.max: expected a mapping or list "
+       "at demand.daily_volume, found 20 (int)")]),
 ]
 
 assert len(CORPUS) >= 40 and len({row[0] for row in CORPUS}) == len(CORPUS)
@@ -334,7 +352,8 @@ def test_debug_shows_traceback_for_user_error(tmp_path):
 
     def policysim(*args):
         return subprocess.run([sys.executable, "-m", "policysim.cli", *map(str, args)],
-                              cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+                              cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
+                              check=False)
 
     plain = policysim("run", path)
     debug = policysim("--debug", "run", path)
@@ -347,40 +366,58 @@ def test_debug_shows_traceback_for_user_error(tmp_path):
     assert f"{path}:2: sim.days" in debug.stderr
 
 
+# ---- YAML merge keys ----------------------------------------------------------------------
+def test_mapping_made_only_of_a_merge_key_loads(tmp_path, cli):
+    """``same: {<<: *c}`` (a scheme identical to another) is ordinary YAML with merge keys; a
+    mapping made only of merged keys has no line data of its own (it used to crash reading
+    it: AttributeError, exit 1)."""
+    path = _prepare(tmp_path, OK.replace(
+        "  commission: {base_salary: 3000, commission: {rate: 0.01}}\n",
+        "  commission: &c {base_salary: 3000, commission: {rate: 0.01}}\n"
+        "  same:\n    <<: *c\n"))
+    scn = load_model(Scenario, path)
+    assert scn.schemes["same"] == scn.schemes["commission"]
+    code, out, err = cli(["run", path, "--workers", "1", "--scheme", "same", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["scheme"] == "same"
+
+
 # ---- known bugs ------------------------------------------------------------------------------
-DATE_BUG = ("yamlio._load (src/policysim/config/yamlio.py:206) catches only MarkedYAMLError and "
-            "ReaderError around YAML().load; ruamel raises a plain ValueError for a timestamp-"
-            "looking scalar that is no calendar date, which ends as 'internal error' (exit 1)")
-BIGINT_BUG = ("an integer literal of more than 4300 digits makes ruamel's int() raise ValueError "
-              "(Python's int max str digits) in yamlio._load (yamlio.py:206), not caught: exit 1")
-DEPTH_BUG = ("about 250 levels of nested flow collections make ruamel's recursive constructor "
-             "raise RecursionError in yamlio._load (yamlio.py:206), not caught: exit 1")
-NAME_BUG = ("Scenario.name pattern ^[A-Za-z0-9_.-]+$ (schema.py:305) accepts '.' and '..', which "
-            "name the current/parent directory when the name is used as a path; report.data."
-            "safe_name refuses them, the schema does not")
+CORE_TAG_BUG = (
+    "yamlio._check lets explicit core tags through (_PLAIN_TAGS) without checking the value: "
+    "ruamel's constructor then raises a plain IndexError/ValueError/KeyError for '!!int', "
+    "'!!int true', '!!float abc', '!!bool maybe' in YAML().load (src/policysim/config/"
+    "yamlio.py:228), which _load does not catch: 'internal error', exit 1. Suggested fix: in "
+    "_check_scalar, for an explicitly tagged !!int/!!float/!!bool scalar check the text with "
+    "the YAML 1.2 core-schema pattern of the tag and raise _Bad(line, key, 'a value that is a "
+    "valid !!int', repr(text))")
+TAGGED_STR_BUG = (
+    "an explicit '!!str' (allowed by _PLAIN_TAGS, the standard way to force a string) reaches "
+    "the data as ruamel's TaggedScalar: yamlio._plain (src/policysim/config/yamlio.py:307-333) "
+    "returns it unchanged, so 'name: !!str 2026' is refused with \"expected a string, found "
+    "TaggedScalar(...)\". Suggested fix: in _plain, turn a TaggedScalar into str(value.value) "
+    "(its tag can only be !!str there)")
+HEX_BUG = (
+    "_check_scalar (src/policysim/config/yamlio.py:302) counts only decimal digit characters, "
+    "so a hex literal of 4000 'f's passes; the resulting int has ~4800 decimal digits and "
+    "validate._show (src/policysim/config/validate.py:248) calls repr() on it, which raises "
+    "ValueError (int max str digits): 'internal error', exit 1. Suggested fix: bound the "
+    "literal's length (all characters) or the value (e.g. value.bit_length() <= 13000) in "
+    "_check_scalar, and make _show fall back to a short description if repr() fails")
 
 KNOWN_BUGS = [
-    pytest.param("impossible_date_in_file", "sim:\n  start_date: 2026-02-30\n", [],
-                 ["{f}:2: sim.start_date"],
-                 marks=pytest.mark.xfail(strict=True, reason=DATE_BUG), id="impossible_date_in_file"),
-    pytest.param("impossible_event_date", "demand:\n  events:\n    - {name: e, date: 2026-13-01}\n",
-                 [], ["{f}:3: demand.events.0.date"],
-                 marks=pytest.mark.xfail(strict=True, reason=DATE_BUG), id="impossible_event_date"),
-    pytest.param("impossible_date_in_set", OK, ["--set", "sim.start_date=2026-11-31"],
-                 ["--set sim.start_date=2026-11-31: sim.start_date"],
-                 marks=pytest.mark.xfail(strict=True, reason=DATE_BUG), id="impossible_date_in_set"),
-    pytest.param("huge_integer_in_file", "sim:\n  seed: " + "1" * 5000 + "\n", [],
-                 ["{f}:2: sim.seed"],
-                 marks=pytest.mark.xfail(strict=True, reason=BIGINT_BUG), id="huge_integer_in_file"),
-    pytest.param("huge_integer_in_set", OK, ["--set", "sim.seed=" + "9" * 5000], ["--set sim.seed="],
-                 marks=pytest.mark.xfail(strict=True, reason=BIGINT_BUG), id="huge_integer_in_set"),
-    pytest.param("deeply_nested_lists", "description: " + "[" * 400 + "]" * 400 + "\n", [],
-                 ["{f}"],
-                 marks=pytest.mark.xfail(strict=True, reason=DEPTH_BUG), id="deeply_nested_lists"),
-    pytest.param("name_dot_dot", OK.replace("name: ok", "name: '..'"), [], ["{f}:1: name"],
-                 marks=pytest.mark.xfail(strict=True, reason=NAME_BUG), id="name_dot_dot"),
-    pytest.param("name_dot", OK.replace("name: ok", "name: ."), [], ["{f}:1: name"],
-                 marks=pytest.mark.xfail(strict=True, reason=NAME_BUG), id="name_dot"),
+    pytest.param("explicit_int_tag_empty", "name: x\nsim:\n  days: !!int\n", [],
+                 ["{f}:3: sim.days"], id="explicit_int_tag_empty"),
+    pytest.param("explicit_int_tag_on_word", "name: x\nsim:\n  days: !!int true\n", [],
+                 ["{f}:3: sim.days"], id="explicit_int_tag_on_word"),
+    pytest.param("explicit_float_tag_on_word", "demand:\n  daily_volume: !!float abc\n", [],
+                 ["{f}:2: demand.daily_volume"], id="explicit_float_tag_on_word"),
+    pytest.param("explicit_bool_tag_on_word", "agents:\n  learning: !!bool maybe\n", [],
+                 ["{f}:2: agents.learning"], id="explicit_bool_tag_on_word"),
+    pytest.param("explicit_int_tag_in_set", OK, ["--set", "sim.days=!!int 1.5"],
+                 ["--set sim.days=!!int 1.5: sim.days"], id="explicit_int_tag_in_set"),
+    pytest.param("hex_integer_of_4000_digits", "sim:\n  days: 0x" + "f" * 4000 + "\n", [],
+                 ["{f}:2: sim.days"], id="hex_integer_of_4000_digits"),
 ]
 
 
@@ -391,15 +428,8 @@ def test_known_bug_inputs(name, text, extra, expected, tmp_path, cli, user_error
     user_error(code, out, err, *_expect(path, expected))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "yamlio._plain (src/policysim/config/yamlio.py:257) reads value.lc.data.get(key), but "
-    "ruamel leaves lc.data None for a mapping whose keys all come from a '<<' merge; "
-    "AttributeError -> internal error (exit 1)"))
-def test_mapping_made_only_of_a_merge_key_loads(tmp_path, cli):
-    """``b: {<<: *a}`` (a scheme identical to another) is ordinary YAML 1.2 with merge keys."""
-    path = _prepare(tmp_path, OK.replace(
-        "  commission: {base_salary: 3000, commission: {rate: 0.01}}\n",
-        "  commission: &c {base_salary: 3000, commission: {rate: 0.01}}\n"
-        "  same:\n    <<: *c\n"))
-    code, out, err = cli(["run", path, "--workers", "1", "--scheme", "same", "--json"])
-    assert code == 0, err
+def test_explicit_str_tag_gives_a_string(tmp_path):
+    path = _prepare(tmp_path, OK.replace("name: ok", "name: !!str 2026") +
+                    "description: !!str 5\n")
+    scn = load_model(Scenario, path)
+    assert (scn.name, scn.description) == ("2026", "5")

@@ -175,11 +175,11 @@ class Team(Strict):
 class Agents(Strict):
     """Traits of agents: ability, learning, concurrency caps, starting tenure."""
 
-    ability_sigma: NonNegFloat = 0.25
+    ability_sigma: float = Field(default=0.25, ge=0.0, le=3.0)
     s0_ratio: float = Field(default=0.55, gt=0.0, le=1.0)
     learning: bool = True
     learning_tau_chats: PosFloat = 9000.0
-    initial_tenure_max_months: NonNegFloat = 24.0
+    initial_tenure_max_months: float = Field(default=24.0, ge=0.0, le=600.0)
     cap_novice: int = Field(default=3, ge=1, le=20)
     cap_expert: int = Field(default=5, ge=1, le=20)
     comfort_novice: int = Field(default=2, ge=1, le=20)

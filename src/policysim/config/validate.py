@@ -245,7 +245,10 @@ def _show(value: object) -> str:
     """Return a short text for a found value: its repr (at most ~60 chars) and type."""
     if value is None:
         return "nothing (null)"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        text = f"an integer of about {value.bit_length() * 0.30103:.0f} digits"
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} ({type(value).__name__})"

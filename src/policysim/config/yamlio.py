@@ -28,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.comments import TaggedScalar
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from policysim.errors import ConfigError, Problem
@@ -77,7 +78,13 @@ def read_yaml(path: str | Path) -> tuple[object, dict[KeyPath, int]]:
         return ConfigError([Problem(name, line, "", expected, found)])
 
     try:
-        raw = Path(path).read_bytes()
+        p = Path(path)
+        if p.exists() and not p.is_dir() and not p.is_file():
+            raise bad(None, "a regular YAML file", "a device, pipe or socket")
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise bad(None, f"a scenario file of at most {MAX_BYTES // 2**20} MiB", "a larger file")
     except FileNotFoundError:
         raise bad(None, "an existing YAML file", "no such file") from None
     except IsADirectoryError:
@@ -242,9 +249,16 @@ def _load(text: str) -> tuple[object, dict[KeyPath, int], Node | None]:
     return _plain(data, (), lines), lines, docs[0]
 
 
+MAX_BYTES = 16 * 2**20  # size of a file
 MAX_DEPTH = 100  # levels of nesting
 MAX_VALUES = 100_000  # values in a document once aliases are expanded
 MAX_DIGITS = 4000  # digits of an integer (Python refuses to parse longer ones by default)
+_TAGGED = {
+    "int": re.compile(r"[-+]?(?:[0-9][0-9_]*|0o[0-7]+|0x[0-9a-fA-F]+)"),
+    "float": re.compile(r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+                        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"),
+    "bool": re.compile(r"true|True|TRUE|false|False|FALSE"),
+}
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
@@ -299,9 +313,13 @@ def _check_scalar(node: ScalarNode, path: KeyPath, line: int) -> None:
             dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             raise _Bad(line, dotted(path), "a calendar date (YYYY-MM-DD)", repr(node.value)) from None
-    if tag == "int" and sum(ch.isdigit() for ch in node.value) > MAX_DIGITS:
-        raise _Bad(line, dotted(path), f"a number of at most {MAX_DIGITS} digits",
+    if tag in ("int", "float") and len(node.value) > MAX_DIGITS:
+        raise _Bad(line, dotted(path), f"a number written with at most {MAX_DIGITS} digits",
                    f"{len(node.value)} characters")
+    # an explicit tag (!!int, !!float, !!bool) must carry a value of its kind
+    pattern = _TAGGED.get(tag)
+    if pattern is not None and not pattern.fullmatch(node.value.strip()):
+        raise _Bad(line, dotted(path), f"a value of type {tag} after !!{tag}", repr(node.value))
 
 
 def _plain(value: object, path: KeyPath, lines: dict[KeyPath, int]) -> object:
@@ -321,6 +339,8 @@ def _plain(value: object, path: KeyPath, lines: dict[KeyPath, int]) -> object:
             if position := (value.lc.data or {}).get(index):
                 lines[(*path, index)] = position[0] + 1
         return [_plain(item, (*path, i), lines) for i, item in enumerate(value)]
+    if isinstance(value, TaggedScalar):  # an explicit !!str
+        return str(value.value)
     if isinstance(value, ScalarBoolean):  # an anchored boolean; an int subclass
         return bool(value)
     if value is None or isinstance(value, bool):

@@ -1,0 +1,216 @@
+"""Edge cases run without a crash and without NaN (issue 7, point 5).
+
+A day with no inquiries, demand in a single hour, every agent quitting at once (with and
+without hiring), a team of one, a scheme that pays nothing, and all of them together. Every
+summary metric is a finite number except ``new_hire_90d_quit_rate``, which is NaN by
+definition when no hire could be watched for 90 days; the daily, agent and hourly tables
+hold no NaN. The zero-day horizon (``--days 0``, ``--set sim.days=0`` and ``sim: {days: 0}``,
+for ``run`` and ``compare``) is in the corpus of test_bad_inputs.py.
+
+At the end: regression tests of bugs these tests found (hiring delay 0, and values the
+schema accepted that the engine could not simulate).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import numpy as np
+import pytest
+
+from policysim.config.schema import Scenario
+from policysim.config.validate import validate_data
+from policysim.experiment.runner import Job, Outcome, run_job
+
+#: Summary metrics allowed to be NaN, and why.
+MAY_BE_NAN = {"new_hire_90d_quit_rate"}  # no hire observable for 90 days in a short run
+
+BASE = {
+    "name": "edge",
+    "sim": {"days": 2, "period_days": 1, "seed": 1},
+    "demand": {"daily_volume": 60},
+    "teams": [{"name": "A", "agents": 2}, {"name": "B", "agents": 1}],
+    "schemes": {
+        "pay": {
+            "base_salary": 3000,
+            "commission": {"rate": 0.01},
+            "kpi": {"metrics": {"rating": {"weight": 1, "target": 4.6, "floor": 3.6},
+                                "reply_rate": {"weight": 1, "target": 0.95}}},
+            "contest": {"metric": "sales", "prize_per_member": 1000, "winners": 2},
+            "ranking": {"metric": "served", "prize": 500, "top": 3},
+        },
+        "nothing": {},  # base_salary 0 and no components
+    },
+}
+
+
+def scenario(**changes) -> Scenario:
+    """BASE with top-level sections updated (one level deep) and validated."""
+    data = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return validate_data(Scenario, data, "<edge>")
+
+
+def run(scn: Scenario, scheme: str | None, seed: int = 3) -> Outcome:
+    out = run_job(Job(scn, 0, seed, scn.sim.days, scheme))
+    check_clean(out)
+    return out
+
+
+def check_clean(out: Outcome) -> None:
+    for key, value in out.summary.items():
+        assert isinstance(value, (int, float)), (key, value)
+        if key in MAY_BE_NAN and math.isnan(value):
+            continue
+        assert math.isfinite(value), (key, value)
+    for name in ("daily", "agents", "hourly"):
+        table = getattr(out, name)
+        numeric = table.select_dtypes(include="number")
+        bad = [c for c in numeric if not np.isfinite(numeric[c].to_numpy(float)).all()]
+        assert not bad, f"{name} table has NaN/inf in {bad}"
+
+
+SCHEMES = [None, "pay", "nothing"]
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_days_without_inquiries(scheme):
+    out = run(scenario(demand={"daily_volume": 0}), scheme)
+    s = out.summary
+    assert s["inquiries"] == 0 and s["revenue"] == 0 and s["transfers"] == 0
+    assert s["abandon_rate"] == s["p_wait"] == s["conversion_rate"] == 0
+    assert s["mean_headcount"] == 3
+    assert out.daily["inquiries"].sum() == 0 and out.hourly["inquiries"].sum() == 0
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_demand_in_a_single_hour(scheme):
+    profile = [0] * 24
+    profile[20] = 1
+    out = run(scenario(demand={"hour_profile": profile, "daily_volume": 120}), scheme)
+    by_hour = out.hourly.groupby("hour")["inquiries"].sum()
+    assert by_hour[20] == out.summary["inquiries"] > 0
+    assert by_hour.drop(20).sum() == 0
+
+
+@pytest.mark.parametrize("scheme", ["pay", "nothing"])
+@pytest.mark.parametrize("hiring", [True, False], ids=["hiring", "no_hiring"])
+def test_everyone_quits_at_the_first_period_end(scheme, hiring):
+    """logit b0 = 20: every agent quits at the end of the first 30-day period (day 29)."""
+    scn = scenario(sim={"days": 32, "period_days": 30}, demand={"daily_volume": 20},
+                   attrition={"b0": 20}, hiring={"enabled": hiring, "delay_days": 1})
+    out = run(scn, scheme)
+    daily = out.daily.set_index("day")
+    assert daily.loc[29, "quits"] == 3 and daily.loc[:28, "quits"].sum() == 0
+    assert daily.loc[30, "headcount"] == 0  # the seats are empty for delay_days = 1 day
+    if hiring:
+        assert out.summary["hires"] >= 3 and daily.loc[31, "headcount"] == 3
+    else:
+        assert out.summary["hires"] == 0 and daily.loc[31, "headcount"] == 0
+        assert out.summary["quits"] == 3
+        assert daily.loc[31, "inquiries"] > 0 and daily.loc[31, "answered"] == 0
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_team_of_one(scheme):
+    """One agent, one team: contests and rankings with more winners than there are."""
+    out = run(scenario(teams=[{"name": "solo", "agents": 1}]), scheme)
+    assert out.summary["mean_headcount"] == 1
+    assert set(out.agents["agent"]) == {0}
+
+
+def test_a_scheme_that_pays_nothing():
+    out = run(scenario(), "nothing")
+    s = out.summary
+    assert s["labour_cost"] == 0 and s["mean_pay"] == 0 and s["pay_gini"] == 0
+    assert (out.agents["pay"] == 0).all()
+
+
+@pytest.mark.parametrize("scheme", ["pay", "nothing"])
+def test_everything_at_once(scheme):
+    """No inquiries, a team of one paid nothing, who quits and is replaced."""
+    scn = scenario(sim={"days": 31, "period_days": 30}, demand={"daily_volume": 0},
+                   teams=[{"name": "solo", "agents": 1}], attrition={"b0": 20},
+                   hiring={"delay_days": 0})
+    out = run(scn, scheme)
+    daily = out.daily.set_index("day")
+    assert daily.loc[29, "quits"] == 1 and daily.loc[30, "headcount"] == 1
+    # the hire may quit at the last period end too; a hire due the day after the horizon's
+    # last day is counted (docs/model.md, section 7)
+    assert out.summary["hires"] in (1, 2) and out.summary["inquiries"] == 0
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_cli_json_has_no_null_but_the_undefined_metric(command, tmp_path, cli):
+    """Through the CLI: intervals over replications that are all zero are still numbers."""
+    path = tmp_path / "quiet.yaml"
+    path.write_text("name: quiet\nsim: {days: 1, reps: 2, seed: 1}\ndemand: {daily_volume: 0}\n"
+                    "teams: [{name: A, agents: 1}]\nschemes:\n  pay: {base_salary: 3000}\n"
+                    "  nothing: {}\n")
+    extra = ["--scheme", "pay"] if command == "run" else []
+    code, out, err = cli([command, path, "--json", "--workers", "1", *extra])
+    assert code == 0, err
+    doc = json.loads(out)
+    tables = ([doc["metrics"]] if command == "run" else
+              [m["metrics"] for m in doc["schemes"].values()] + list(doc["differences"].values()))
+    for table in tables:
+        for name, ci in table.items():
+            if name in MAY_BE_NAN:
+                continue
+            assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in ci.values()), \
+                (name, ci)
+
+
+# ---- regressions of bugs found by these tests ------------------------------------------------
+def test_delay_zero_refills_seats_at_once():
+    """hiring.delay_days 0: the seat is never empty (docs/model.md: 'empty for exactly
+    delay_days days'); it used to stay empty one day, like delay_days 1."""
+    scn = scenario(sim={"days": 32, "period_days": 30}, demand={"daily_volume": 20},
+                   attrition={"b0": 20}, hiring={"delay_days": 0})
+    daily = run(scn, "pay").daily.set_index("day")
+    assert daily.loc[29, "quits"] == 3
+    assert daily.loc[30, "headcount"] == 3
+
+
+@pytest.mark.parametrize(("override", "code", "fragment"), [
+    # logits that overflowed math.exp in Engine._assign (OverflowError, exit 1)
+    ("conversion.a0=-800", 0, None),
+    ("rating.r0=-1000", 0, None),
+    ("rating.noise_sd=300", 0, None),
+    # a finite weight sum that overflows, an unbounded lognormal cv
+    ("demand.catalogue={prices: [59, 99], weights: [1e308, 1e308]}", 2,
+     "demand.catalogue.weights: expected weights whose sum is finite"),
+    ("demand.patience={dist: lognormal, mean_s: 100, cv: 1e200}", 2, "demand.patience.cv:"),
+], ids=["conversion_logit", "rating_logit", "rating_noise", "weight_sum", "patience_cv"])
+def test_values_the_schema_accepts_are_simulated_or_refused(override, code, fragment, ok_file,
+                                                            cli, user_error):
+    """Accepted by the schema means simulated without NaN; otherwise refused, located."""
+    got, out, err = cli(["run", ok_file, "--workers", "1", "--json", "--set", override])
+    if code == 2:
+        user_error(got, out, err, [f"--set {override}: {fragment}"], "--set ")
+        return
+    assert got == 0, err
+    metrics = json.loads(out)["metrics"]
+    for name, ci in metrics.items():
+        if name not in MAY_BE_NAN:
+            assert None not in ci.values(), (name, ci)
+
+
+# ---- known bugs ------------------------------------------------------------------------------
+@pytest.mark.parametrize("override", [
+    pytest.param("agents.ability_sigma=40", id="ability_sigma_40"),
+    pytest.param("agents.initial_tenure_max_months=1e307", id="tenure_1e307"),
+])
+def test_more_values_the_schema_accepts(override, ok_file, cli):
+    """Ten agents, so that at sigma 40 some ability surely underflows to 0 (each does with
+    probability ~0.92)."""
+    code, _out, err = cli(["run", ok_file, "--workers", "1", "--json", "--set", override,
+                           "--set", "teams=[{name: A, agents: 10}]"])
+    assert code in (0, 2), err
+    assert "internal error" not in err

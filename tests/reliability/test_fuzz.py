@@ -1,0 +1,406 @@
+"""Property-based fuzzing of the scenario schema, ``--set`` and the engine (issue 7, point 2).
+
+Parsing: whatever a scenario file or a ``--set`` option says, ``load_model(Scenario, path,
+overrides)`` returns a Scenario or raises ``policysim.errors.UserError``; never any other
+exception (which the CLI would show as an "internal error", exit 1). Documents are a small
+valid scenario with random values put at random known dotted keys (numbers including
+negative, NaN, infinite and huge ones, strings, YAML-looking strings, dates, booleans, None,
+lists, nested mappings), written as YAML; overrides are random ``--set key=value`` texts;
+and raw text is random YAML-ish token soup.
+
+Running: every valid scenario drawn from small valid perturbations (0-300 inquiries a day,
+1-3 teams of 1-4 agents, 1-3 days, any patience distribution, shifts, hour profiles, pay
+schemes built from random components or a schedule, attrition and hiring on or off) runs
+through ``run_job`` without an exception, and every summary metric is finite except
+``new_hire_90d_quit_rate`` (NaN when no hire could be observed for 90 days).
+
+Inputs that crashed when this was written (explicit ``!!int``/``!!float``/``!!bool`` tags on
+text that is no such value, hex integers of thousands of digits, extreme values that broke
+the engine) are fixed and pinned by regression tests in test_bad_inputs.py, test_safety.py
+and test_edge_cases.py. (This fuzzing, run longer and without ``derandomize``, found the
+explicit-tag crashes.)
+
+``derandomize=True`` makes every run draw the same examples (CI is deterministic);
+``deadline=None`` because the first example pays for imports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import typing
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+from ruamel.yaml import YAML
+
+from policysim.config.pay import METRICS
+from policysim.config.schema import Scenario
+from policysim.config.validate import load_model, validate_data
+from policysim.errors import UserError
+from policysim.experiment.runner import Job, run_job
+
+PARSE = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                        HealthCheck.function_scoped_fixture])
+RUNS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+MAY_BE_NAN = {"new_hire_90d_quit_rate"}
+
+# A small valid scenario that names every kind of section, so random keys land next to real
+# values (list items, scheme components, KPI lines, schedule switches, events).
+BASE = {
+    "name": "fuzz",
+    "description": "fuzzing base",
+    "sim": {"days": 2, "reps": 1, "seed": 1, "period_days": 1, "start_date": dt.date(2026, 1, 1)},
+    "demand": {
+        "daily_volume": 10,
+        "events": [{"name": "promo", "date": dt.date(2026, 1, 2), "multiplier": 2.0}],
+        "catalogue": {"prices": [59, 99], "weights": [1, 1]},
+    },
+    "teams": [{"name": "A", "agents": 2}, {"name": "B", "agents": 1}],
+    "shifts": [{"name": "early", "start": "08:00", "end": "16:00"},
+               {"name": "late", "start": "16:00", "end": "24:00"}],
+    "schemes": {
+        "s": {"base_salary": 100, "commission": {"rate": 0.01},
+              "kpi": {"metrics": {"rating": {"weight": 1, "target": 4, "floor": 3}},
+                      "tiers": [{"min_score": 50, "bonus_base": 10}, {"min_score": 0, "bonus_base": 1}]},
+              "contest": {"metric": "sales"}, "ranking": {"metric": "served"}},
+        "t": {"schedule": [{"day": 0, "scheme": "s"}]},
+    },
+    "scheme": "s",
+}
+
+
+def _known_paths(model: type[BaseModel], prefix: tuple = ()) -> list[tuple]:
+    """Every dotted key of the schema, list items as index 0, scheme names as 's', KPI
+    metric names as 'rating'."""
+    out: list[tuple] = []
+    for name, info in model.model_fields.items():
+        path = (*prefix, name)
+        out.append(path)
+        out.extend(_inner_paths(info.annotation, path))
+    return out
+
+
+def _inner_paths(annotation, path: tuple) -> list[tuple]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _known_paths(annotation, path)
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is list:
+        return [(*path, 0), *_inner_paths(args[0], (*path, 0))]
+    if origin is dict:
+        key = "rating" if typing.get_origin(args[0]) is typing.Literal else "s"
+        return [(*path, key), *_inner_paths(args[1], (*path, key))]
+    if origin is typing.Annotated:
+        return _inner_paths(args[0], path)
+    return [p for arg in args for p in _inner_paths(arg, path)]  # unions, Optional
+
+
+KNOWN = sorted(set(_known_paths(Scenario)), key=lambda p: tuple(map(str, p)))
+assert ("schemes", "s", "kpi", "metrics", "rating", "floor") in KNOWN
+assert ("demand", "events", 0, "start_hour") in KNOWN and ("teams", 0, "agents") in KNOWN
+
+YAMLISH = ["", " ", "~", "null", "true", "no", "yes", "on", "1e3", "0x1F", "0o17", "010",
+           ".nan", ".inf", "-.inf", "1:30", "08:00", "24:00", "23:59", "2026-11-11",
+           "2026-11-11 10:00:00", "[]", "{}", "[1, 2", "{a: 1", "- a", "a: b", "? x", "*a",
+           "&a", "!!str x", "!foo", "'", '"', "#", "%YAML 1.2", "---", "...", "|", ">", "@",
+           "`", "\\", "\t", "\n", "é", "中文", "\u2028", "💥", "-1", "+1", "1_000", "NaN",
+           "Infinity", "1e-400", "9" * 40, "../../etc", "a/b"]
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+numbers = st.one_of(
+    st.integers(-10**6, 10**6), st.integers(-2**70, 2**70), st.sampled_from([0, 1, -1, 2**63]),
+    finite, st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 5e-324, 0.0, -0.0]),
+)
+texts = st.one_of(st.sampled_from(YAMLISH), st.text(max_size=20))
+scalars = st.one_of(st.none(), st.booleans(), numbers, texts,
+                    st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31)))
+plausible = st.one_of(st.integers(0, 30), st.floats(0, 1), st.sampled_from(
+    ["08:00", "16:00", "exponential", "lognormal", "sales", "rating", "A", "2026-01-03"]))
+values = st.recursive(
+    st.one_of(plausible, scalars),
+    lambda inner: st.one_of(st.lists(inner, max_size=5),
+                            st.dictionaries(st.one_of(st.sampled_from(["name", "agents", "rate", "x"]),
+                                                      st.text(max_size=8)), inner, max_size=4)),
+    max_leaves=12,
+)
+known = st.sampled_from(KNOWN)
+key_paths = st.one_of(
+    known, known, known,
+    known.map(lambda p: (*p, "extra")),  # below a leaf, or an unknown key
+    st.tuples(st.sampled_from(["teams", "shifts"]), st.integers(0, 5)),  # maybe out of range
+)
+
+
+def _set(data: dict, path: tuple, value) -> None:
+    node = data
+    for part in path[:-1]:
+        if isinstance(node, list):
+            if not (isinstance(part, int) and part < len(node)):
+                return
+            node = node[part]
+        elif isinstance(node, dict):
+            node = node.setdefault(part, {})
+        else:
+            return
+        if not isinstance(node, (dict, list)):
+            return
+    last = path[-1]
+    if isinstance(node, list):
+        if isinstance(last, int) and last < len(node):
+            node[last] = value
+    else:
+        node[last] = value
+
+
+def _dump(data: dict, flow: bool) -> str:
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = flow
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    return buf.getvalue()
+
+
+def flow(value) -> str:
+    """A value as YAML flow text for --set (strings double-quoted, as JSON writes them)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(flow(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {flow(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def load_or_user_error(path: Path, overrides: list[str] = ()) -> None:
+    try:
+        scn = load_model(Scenario, path, overrides)
+    except UserError as err:
+        assert err.message.strip(), "a UserError must say something"
+        assert "Traceback" not in err.message
+        return
+    assert isinstance(scn, Scenario)
+
+
+@PARSE
+@given(changes=st.lists(st.tuples(key_paths, values), min_size=1, max_size=4),
+       flow_style=st.booleans())
+def test_random_values_at_known_keys_in_a_file(changes, flow_style, tmp_path_factory):
+    data = json.loads(json.dumps(BASE, default=str))  # deep copy (dates as text)
+    for path, value in changes:
+        _set(data, path, value)
+    path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
+    path.write_text(_dump(data, flow_style), encoding="utf-8")
+    load_or_user_error(path)
+
+
+LEAVES = [p for p in KNOWN if not any(q[:len(p)] == p and q != p for q in KNOWN)]
+near_valid = st.one_of(plausible, st.integers(-3, 30), st.floats(-2, 25), st.booleans(),
+                       st.none(), st.sampled_from(["00:00", "24:00", "23:30", "infinite"]))
+
+
+@PARSE
+@given(changes=st.lists(st.tuples(st.sampled_from(LEAVES), near_valid), min_size=1, max_size=3))
+def test_near_valid_values_at_leaf_keys(changes, tmp_path_factory):
+    """Values close to the valid range, so cross-field checks (shift coverage, caps, tiers,
+    schedules, horizon) run on many variants rather than type errors only."""
+    data = json.loads(json.dumps(BASE, default=str))
+    for path, value in changes:
+        _set(data, path, value)
+    path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
+    path.write_text(_dump(data, False), encoding="utf-8")
+    load_or_user_error(path)
+
+
+@PARSE
+@given(sets=st.lists(st.one_of(
+    st.tuples(key_paths, values).map(lambda kv: ".".join(map(str, kv[0])) + "=" + flow(kv[1])),
+    st.tuples(st.sampled_from(KNOWN), texts).map(lambda kv: ".".join(map(str, kv[0])) + "=" + kv[1]),
+    st.text(max_size=30),  # anything at all, e.g. no '=' or an empty key
+), min_size=1, max_size=3))
+def test_random_set_options(sets, tmp_path_factory):
+    path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
+    path.write_text(_dump(json.loads(json.dumps(BASE, default=str)), False), encoding="utf-8")
+    load_or_user_error(path, sets)
+
+
+TOKENS = ["name", "sim", "days", "demand", "daily_volume", "teams", "agents", "shifts",
+          "schemes", "x", ":", ": ", "-", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "!!str ",
+          "!!map ", "!!seq ", "!!null ", "!x ", "? ", "#", "'", '"', "|", ">", "\n",
+          "\n  ", "\n    ", "\t", " ", "1", "-5", "1e3", ".nan", "~", "2026-01-01", "08:00",
+          "---\n", "...\n", "%YAML 1.2\n", "%TAG ! tag:x:\n", "\\", "é", "\ufeff", "\x85",
+          "\r\n", "true", "null"]
+
+
+@PARSE
+@given(parts=st.lists(st.sampled_from(TOKENS), max_size=40))
+def test_random_yaml_ish_text(parts, tmp_path_factory):
+    path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
+    path.write_text("".join(parts), encoding="utf-8")
+    load_or_user_error(path)
+
+
+@PARSE
+@given(raw=st.binary(max_size=64))
+def test_random_bytes(raw, tmp_path_factory):
+    path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
+    path.write_bytes(raw)
+    load_or_user_error(path)
+
+
+# ---- valid perturbations run --------------------------------------------------------------
+TARGETS = {  # a plausible target range per metric, and whether higher is better
+    "served": (1, 500), "first_response_s": (5, 60), "reply_rate": (0.5, 1.0),
+    "conversion": (0.1, 0.9), "sales": (100, 1e5), "rating": (3, 5), "quality": (0.3, 1.0),
+    "transfers_given": (1, 20),
+}
+metric_names = st.sampled_from(sorted(METRICS))
+money = st.floats(0, 5000)
+
+
+@st.composite
+def kpis(draw):
+    metrics = {}
+    for name in draw(st.lists(metric_names, min_size=1, max_size=3, unique=True)):
+        low, high = TARGETS[name]
+        target = draw(st.floats(low, high))
+        line = {"weight": draw(st.floats(0.5, 50)), "target": target}
+        if draw(st.booleans()):
+            line["floor"] = (target * draw(st.floats(0, 0.9)) if METRICS[name]
+                             else target * draw(st.floats(1.1, 4)))
+        metrics[name] = line
+    scores = sorted(draw(st.lists(st.integers(0, 100), min_size=1, max_size=3, unique=True)),
+                    reverse=True)
+    return {"metrics": metrics,
+            "tiers": [{"min_score": s, "bonus_base": draw(money)} for s in scores]}
+
+
+@st.composite
+def schemes(draw):
+    spec = {}
+    if draw(st.booleans()):
+        spec["base_salary"] = draw(money)
+    if draw(st.booleans()):
+        spec["commission"] = {"rate": draw(st.floats(0, 0.1)), "target": draw(st.floats(0, 3000)),
+                              "share": draw(st.floats(0, 1))}
+    if draw(st.booleans()):
+        spec["kpi"] = draw(kpis())
+    if draw(st.booleans()):
+        spec["contest"] = {"metric": draw(metric_names), "prize_per_member": draw(money),
+                           "winners": draw(st.integers(1, 3))}
+    if draw(st.booleans()):
+        spec["ranking"] = {"metric": draw(metric_names), "prize": draw(money),
+                           "top": draw(st.integers(1, 4))}
+    return spec
+
+
+SHIFT_LAYOUTS = [
+    [("early", "08:00", "16:00"), ("late", "16:00", "24:00")],
+    [("all", "00:00", "24:00")],
+    [("long", "08:00", "24:00")],
+    [("a", "06:00", "14:00"), ("b", "14:00", "22:00"), ("c", "16:00", "24:00")],
+]
+
+
+@st.composite
+def small_scenarios(draw):
+    days = draw(st.integers(1, 3))
+    teams = [{"name": f"T{i}", "agents": draw(st.integers(1, 4))}
+             for i in range(draw(st.integers(1, 3)))]
+    demand = {
+        "daily_volume": draw(st.one_of(st.integers(0, 300), st.floats(0, 300))),
+        "pre_sales_share": draw(st.floats(0, 1)),
+        "patience": {"dist": draw(st.sampled_from(["exponential", "lognormal", "infinite"])),
+                     "mean_s": draw(st.floats(5, 600)), "cv": draw(st.floats(0.1, 3))},
+    }
+    layout = draw(st.sampled_from(SHIFT_LAYOUTS))
+    if draw(st.booleans()):
+        hours = draw(st.lists(st.integers(0, 23), min_size=1, max_size=6, unique=True))
+        demand["hour_profile"] = [float(h in hours) * draw(st.floats(0.1, 5)) for h in range(24)]
+        layout = SHIFT_LAYOUTS[1]  # one shift all day covers any profile
+    if draw(st.booleans()):
+        demand["events"] = [{"name": "promo", "date": dt.date(2026, 1, 1 + draw(st.integers(0, 2))),
+                             "multiplier": draw(st.floats(1, 4)),
+                             "intent_boost": draw(st.floats(-1, 1))}]
+    data = {
+        "name": "fuzz",
+        "sim": {"days": days, "period_days": draw(st.integers(1, 3)), "reps": 1},
+        "demand": demand,
+        "teams": teams,
+        "shifts": [{"name": n, "start": a, "end": b} for n, a, b in layout],
+        "agents": {"learning": draw(st.booleans()), "ability_sigma": draw(st.floats(0, 0.6)),
+                   "default_transfer": draw(st.floats(0, 1)),
+                   "initial_tenure_max_months": draw(st.floats(0, 36))},
+        "behaviour": {"adaptive": draw(st.booleans())},
+        "attrition": {"enabled": draw(st.booleans()),
+                      "b0": draw(st.one_of(st.sampled_from([-3.7, 0.0, 3.0, 20.0]),
+                                           st.floats(-6, 20))),
+                      "dismiss_bottom_share": draw(st.sampled_from([0.0, 0.2, 0.5])),
+                      "dismiss_after_periods": draw(st.integers(1, 2))},
+        "hiring": {"enabled": draw(st.booleans()), "delay_days": draw(st.integers(0, 2))},
+        "schemes": {f"p{i}": draw(schemes()) for i in range(draw(st.sampled_from([1, 2, 3, 0])))},
+    }
+    names = list(data["schemes"])
+    if len(names) >= 2 and days > 1 and draw(st.booleans()):
+        data["schemes"]["switch"] = {"schedule": [
+            {"day": 0, "scheme": names[0]},
+            {"day": draw(st.integers(1, days - 1)), "scheme": names[1]}]}
+        names.append("switch")
+    scheme = draw(st.sampled_from([*names, None])) if names else None  # None: fixed actions
+    return data, scheme, draw(st.integers(0, 2**32))
+
+
+@RUNS
+@given(drawn=small_scenarios())
+def test_valid_perturbations_run_without_nan(drawn):
+    data, scheme, seed = drawn
+    scn = validate_data(Scenario, data, "<fuzz>")  # the generator only makes valid scenarios
+    out = run_job(Job(scn, 0, seed, scn.sim.days, scheme))
+    for key, value in out.summary.items():
+        if key in MAY_BE_NAN and math.isnan(value):
+            continue
+        assert math.isfinite(value), (key, value, scheme)
+    assert out.summary["inquiries"] == out.daily["inquiries"].sum()
+    assert 0.0 <= out.summary["abandon_rate"] <= 1.0
+    if out.summary["rating_mean"]:
+        assert 1.0 <= out.summary["rating_mean"] <= 5.0
+
+
+def test_known_paths_cover_the_schema():
+    """The fuzzed keys reach every section (a schema change adds keys automatically)."""
+    tops = {p[0] for p in KNOWN}
+    assert tops == set(Scenario.model_fields)
+    assert len(KNOWN) > 120
+
+
+@pytest.mark.parametrize("path", [("sim", "days"), ("teams", 0, "agents"),
+                                  ("schemes", "s", "kpi", "tiers", 0, "min_score")])
+def test_flow_text_round_trips_through_set(path, tmp_path):
+    """The --set fuzzing really reaches the schema: a good value set this way is applied."""
+    file = tmp_path / "scenario.yaml"
+    file.write_text(_dump(json.loads(json.dumps(BASE, default=str)), False))
+    scn = load_model(Scenario, file, [".".join(map(str, path)) + "=" + flow(1)])
+    node = scn
+    for part in path:
+        node = node[part] if isinstance(part, int) or isinstance(node, dict) else getattr(node, part)
+    assert node == 1
