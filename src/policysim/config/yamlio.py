@@ -314,7 +314,7 @@ def _check_scalar(node: ScalarNode, path: KeyPath, line: int) -> None:
         except ValueError:
             raise _Bad(line, dotted(path), "a calendar date (YYYY-MM-DD)", repr(node.value)) from None
     if tag in ("int", "float") and len(node.value) > MAX_DIGITS:
-        raise _Bad(line, dotted(path), f"a number written with at most {MAX_DIGITS} digits",
+        raise _Bad(line, dotted(path), f"a number of at most {MAX_DIGITS} digits",
                    f"{len(node.value)} characters")
     # an explicit tag (!!int, !!float, !!bool) must carry a value of its kind
     pattern = _TAGGED.get(tag)
