@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -295,10 +296,22 @@ class Sim(Strict):
     seed: int = Field(default=20261123, ge=0, lt=2**63)
 
 
+_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+
+
+def _scenario_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise ValueError(
+            "a scenario name of letters, digits, '_', '-' and '.', not starting with '.' "
+            f"(it names output folders), found {name!r}"
+        )
+    return name
+
+
 class Scenario(Strict):
     """One store, its team, its buyers and the pay schemes to compare."""
 
-    name: str = Field(default="scenario", min_length=1, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+    name: Annotated[str, AfterValidator(_scenario_name)] = "scenario"
     description: str = ""
     sim: Sim = Sim()
     demand: Demand = Demand()
