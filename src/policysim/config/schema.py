@@ -311,7 +311,7 @@ def _scenario_name(name: str) -> str:
 class Scenario(Strict):
     """One store, its team, its buyers and the pay schemes to compare."""
 
-    name: Annotated[str, AfterValidator(_scenario_name)] = "scenario"
+    name: Annotated[str, Field(min_length=1), AfterValidator(_scenario_name)] = "scenario"
     description: str = ""
     sim: Sim = Sim()
     demand: Demand = Demand()
