@@ -18,6 +18,7 @@ does not pickle 10,000 scenarios up front, and killing the driver loses at most 
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -26,7 +27,7 @@ from typing import Any
 from policysim.errors import UserError
 
 
-class Executor:
+class Executor(ABC):
     """Run ``fn`` over items; yield ``(index, result or exception)`` as each finishes."""
 
     #: Shown in progress messages and recorded in run manifests.
@@ -41,10 +42,10 @@ class Executor:
     def close(self) -> None:
         """Release workers (idempotent)."""
 
+    @abstractmethod
     def imap_unordered(self, fn: Callable[[Any], Any], items: Sequence[Any]
                        ) -> Iterator[tuple[int, Any]]:
         """Yield ``(i, fn(items[i]))`` for every item, in order of completion."""
-        raise NotImplementedError
 
 
 class InProcess(Executor):
