@@ -54,6 +54,8 @@ QUEUE_C = 15
 QUEUE_RHO = 0.9
 QUEUE_THETA = 1.0 / 3.0
 
+QUIET_CORES = 0.3  # a run is "quiet" if other processes kept fewer cores busy meanwhile
+
 TARGETS = {"vs_textbook": 1.0, "vs_textbook_aim": 2.0, "vs_ciw": 2.0, "growth": 1.5,
            "memory_mb": 300.0, "speedup": 1.8}
 
@@ -136,6 +138,15 @@ def _order(items: list, r: int) -> list:
     return list(items) if r % 2 == 0 else list(reversed(items))
 
 
+def _is_quiet(*runs: dict) -> bool:
+    """Whether other processes kept fewer than QUIET_CORES cores busy during every run given."""
+    return all(r["others_cores"] < QUIET_CORES for r in runs)
+
+
+def _quiet_text(xs: list[float], rounds: int) -> str:
+    return f"{_med(xs):.2f}x ({len(xs)} of {rounds})" if xs else f"- (0 of {rounds})"
+
+
 def _med(xs) -> float:
     xs = [x for x in xs if x is not None and not math.isnan(x)]
     return statistics.median(xs) if xs else math.nan
@@ -183,9 +194,13 @@ def bench_model(size: dict, rounds: int) -> dict:
     }
     ratios["engine_vs_textbook"] = [e["rate"] / t["rate"] for e, t in zip(runs["engine"], runs["textbook"])]
     ratios["engine_vs_ciw"] = [e["rate"] / c["rate"] for e, c in zip(runs["engine"], runs["ciw"])]
+    pairs = {"textbook": ("full", "textbook"), "ciw": ("full", "ciw"),
+             "engine_vs_textbook": ("engine", "textbook"), "engine_vs_ciw": ("engine", "ciw")}
+    quiet = {k: [x for x, a, b in zip(ratios[k], runs[p], runs[q]) if _is_quiet(a, b)]
+             for k, (p, q) in pairs.items()}
     exact = erlang_a(QUEUE_C, lam, mu, QUEUE_THETA)
     return {"days": days, "rounds": rounds, "queue": queue, "runs": runs, "ratios": ratios,
-            "bare": bare, "exact_abandon": exact.p_abandon, "exact_p_wait": exact.p_wait}
+            "quiet": quiet, "bare": bare, "exact_abandon": exact.p_abandon, "exact_p_wait": exact.p_wait}
 
 
 def bench_scaling(size: dict, rounds: int) -> dict:
@@ -219,7 +234,8 @@ def bench_compare(size: dict, rounds: int) -> dict:
                  f"{res['customers']:>10,.0f} inquiries {res['wall_s']:7.2f} s "
                  f"(others busy: {res['others_cores']:.2f} cores)", log=True)
     speedup = [a["wall_s"] / b["wall_s"] for a, b in zip(runs[1], runs[2])]
-    return {**args, "rounds": rounds, "runs": runs, "speedup": speedup}
+    quiet = [x for x, a, b in zip(speedup, runs[1], runs[2]) if _is_quiet(a, b)]
+    return {**args, "rounds": rounds, "runs": runs, "speedup": speedup, "quiet": quiet}
 
 
 def profile(size: dict) -> dict:
@@ -289,10 +305,17 @@ def report(info: dict, res: dict, quick: bool, started: dt.datetime, elapsed: fl
     others = [r["others_cores"] for sec in res.values() for r in _all_runs(sec)]
     if others:
         busy = _med(others)
+        n_busy = sum(1 for x in others if x >= QUIET_CORES)
+        if n_busy == 0:
+            verdict = " -- machine quiet"
+        elif busy < QUIET_CORES:
+            verdict = (f" -- mostly quiet: {n_busy} of {len(others)} runs had other processes at "
+                       f"{QUIET_CORES}+ busy cores (see the list at the end)")
+        else:
+            verdict = (f" -- **the machine was busy** ({n_busy} of {len(others)} runs); absolute rates "
+                       "are pessimistic, ratios within a round much less affected")
         out.append(f"- Load from other processes while measuring: median {busy:.2f} cores busy, "
-                   f"max {max(others):.2f} (of {m['cores']})"
-                   + (" -- **the machine was busy**; absolute rates are pessimistic, ratios "
-                      "within a round much less affected" if max(others) > 0.25 else " -- machine quiet"))
+                   f"max {max(others):.2f} (of {m['cores']}){verdict}")
     out.append("")
     targets: list[tuple] = []
 
@@ -324,12 +347,16 @@ def report(info: dict, res: dict, quick: bool, started: dt.datetime, elapsed: fl
                 f"| {_mb(max(r['rss_peak_kib'] for r in rs)):.0f} | {_med([r['abandon_rate'] for r in rs]):.4f} |")
         out += ["", f"Exact Erlang-A P(abandon) = {mo['exact_abandon']:.4f} (the three M/M/c+M runs "
                 "should agree with it: they are the same queue).", "",
-                "| ratio (customers/s, within a round) | median | range |", "|---|---:|---|"]
+                "| ratio (customers/s, within a round) | median | range | median of quiet rounds only |",
+                "|---|---:|---|---:|"]
         rt = mo["ratios"]
         for key, label in (("textbook", "full model / textbook SimPy"), ("ciw", "full model / ciw"),
                            ("engine_vs_textbook", "degenerate engine / textbook SimPy"),
                            ("engine_vs_ciw", "degenerate engine / ciw")):
-            out.append(f"| {label} | {_med(rt[key]):.2f}x | {_rng(rt[key])} |")
+            out.append(f"| {label} | {_med(rt[key]):.2f}x | {_rng(rt[key])} "
+                       f"| {_quiet_text(mo['quiet'][key], mo['rounds'])} |")
+        out += ["", f"A round is quiet for a ratio when other processes kept fewer than {QUIET_CORES} "
+                "cores busy during both runs; the targets use the median of all rounds."]
         ready = [r["rss_ready_kib"] for r in full]
         peak = [r["rss_peak_kib"] for r in full]
         fps = sorted({r["fingerprint"] for r in full})
@@ -401,10 +428,13 @@ def report(info: dict, res: dict, quick: bool, started: dt.datetime, elapsed: fl
             out.append(f"| {w} | {_med([r['wall_s'] for r in rs]):.2f} | {per_round} "
                        f"| {_med([r['rate'] for r in rs]):,.0f} |")
         busy = _med([r["others_cores"] for r in cp["runs"][2]])
-        out += ["", f"Speed-up (within a round): {_med(cp['speedup']):.2f}x (range {_rng(cp['speedup'])}); "
+        out += ["", f"Speed-up (within a round): {_med(cp['speedup']):.2f}x (range {_rng(cp['speedup'])}; "
+                f"quiet rounds only, fewer than {QUIET_CORES} other busy cores in both runs: "
+                f"{_quiet_text(cp['quiet'], cp['rounds'])}); "
                 f"other processes kept {busy:.2f} cores busy during the 2-worker runs (median). "
                 f"Results identical with 1 and 2 workers: {'yes' if len(fps) == 1 else 'NO'}."]
-        note = f"others busy {busy:.2f} cores" if busy > 0.25 else ""
+        note = (f"others busy {busy:.2f} cores; quiet rounds only: {_quiet_text(cp['quiet'], cp['rounds'])}"
+                if busy >= QUIET_CORES else "")
         targets += [("2 workers >= 1.8x one", f"{_med(cp['speedup']):.2f}x",
                      _med(cp["speedup"]) >= TARGETS["speedup"], note),
                     ("Same numbers with 1 and 2 workers", f"{len(fps)} fingerprint(s)", len(fps) == 1, "")]
