@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from policysim.cli import main
 
 TINY = """\
 name: tiny
@@ -47,20 +46,6 @@ def tiny(tmp_path: Path) -> Path:
 def grid(tmp_path: Path, tiny: Path) -> Path:
     """A 2 x 3 grid over team size and demand, 2 replications: 12 runs of 2 days."""
     return write(tmp_path, "grid.yaml", GRID)
-
-
-@pytest.fixture
-def cli(capsys):
-    """Run the sweep/query CLI in-process: ``cli([...]) -> (exit code, stdout, stderr)``."""
-
-    def run(argv: list) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exc:
-            main([str(a) for a in argv])
-        out = capsys.readouterr()
-        code = exc.value.code
-        return (0 if code is None else code), out.out, out.err
-
-    return run
 
 
 @pytest.fixture

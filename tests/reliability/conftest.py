@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from policysim.cli import main
 
 #: A valid, tiny scenario (one agent, 20 inquiries a day, one day): loads in milliseconds and
 #: runs in a fraction of a second.
@@ -27,20 +26,6 @@ teams:
 schemes:
   commission: {base_salary: 3000, commission: {rate: 0.01}}
 """
-
-
-@pytest.fixture
-def cli(capsys):
-    """``cli([...]) -> (exit code, stdout, stderr)`` of ``policysim.cli.main``, in-process."""
-
-    def run(argv: list) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exc:
-            main([str(a) for a in argv])
-        out = capsys.readouterr()
-        code = exc.value.code
-        return (0 if code is None else code), out.out, out.err
-
-    return run
 
 
 @pytest.fixture
