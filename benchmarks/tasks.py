@@ -38,7 +38,7 @@ def _import_model() -> None:
     more: extra modules would inflate the memory a replication is charged with)."""
     import policysim.experiment.runner  # noqa: F401
     import policysim.model.behaviour  # noqa: F401
-    import policysim.model.payroll  # noqa: F401
+    import policysim.model.team  # noqa: F401
     import policysim.model.workforce  # noqa: F401
 
 

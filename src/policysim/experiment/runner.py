@@ -48,7 +48,7 @@ def make_workforce(scenario: Scenario, scheme: str | None):
 
     if scheme is None:
         return StaticTeam(scenario)
-    from policysim.model.payroll import PaidTeam
+    from policysim.model.team import PaidTeam
 
     return PaidTeam(scenario, scheme)
 

@@ -53,6 +53,15 @@ class Grid:
         return (float(self.sales[i]), float(self.service[i]), int(self.threshold[i]),
                 float(self.coop[i]))
 
+    def index(self, action: tuple | None) -> int:
+        """Position of ``action`` in the grid; -1 for none or an action off the grid."""
+        if action is None:
+            return -1
+        es, ev, th, coop = action
+        hit = np.flatnonzero((self.sales == es) & (self.service == ev) & (self.threshold == th)
+                             & (self.coop == coop))
+        return int(hit[0]) if len(hit) else -1
+
 
 @dataclass
 class History:
@@ -174,3 +183,15 @@ def choose(scn: Scenario, utility: np.ndarray, previous: np.ndarray, u: np.ndarr
     drawn = np.minimum(drawn, utility.shape[1] - 1)
     keep = (previous >= 0) & (u[:, 0] < b.inertia)
     return np.where(keep, previous, drawn)
+
+
+def decide(scn: Scenario, scheme: PayFunction, h: History, g: Grid, n_teams: int,
+           rows: np.ndarray, previous: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Grid indices of the actions chosen by the agents at ``rows`` of ``h``.
+
+    Utilities are computed for everybody in ``h`` (a rank prize depends on all of them); only
+    the agents at ``rows`` choose, each with its ``previous`` action index and two uniforms
+    ``u`` (see :func:`choose`).
+    """
+    util = utilities(scn, scheme, h, g, n_teams)
+    return choose(scn, util[rows], previous, u)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -41,7 +41,11 @@ HIST_MAX_S = 7200  # first-response histogram: 1-second bins up to 2 hours, then
 
 
 class Workforce(Protocol):
-    """Who works and how they behave: the seam between the engine and behaviour/pay/attrition."""
+    """Who works and how they behave: the seam between the engine and behaviour/pay/attrition.
+
+    A workforce whose team changes may also offer ``turnover() -> (quit_log, hire_days)``;
+    the engine hands both on in :class:`RunResult` for the run metrics.
+    """
 
     def setup(self, engine: Engine) -> None:
         """Create the starting team with ``engine.add_agent`` and set their first actions."""
@@ -71,7 +75,10 @@ class RunResult:
     hourly: list[dict]
     frt_hist: np.ndarray
     wait_hist: np.ndarray
-    extras: dict = field(default_factory=dict)
+    scenario: Scenario | None = None
+    days: int = 0
+    quit_log: list[dict] | None = None  # one dict per leaver; None without a paid workforce
+    hire_days: list[int] | None = None  # the first working day of each hire
 
 
 class _Day:
@@ -414,10 +421,10 @@ class Engine:
              "frt_sum_s": float(self._hourly[e, 3, h])}
             for e in (0, 1) for h in range(24)
         ]
-        summary = getattr(self.workforce, "summary", None)
-        extras = summary(self) if summary else {}
+        turnover = getattr(self.workforce, "turnover", None)
+        quit_log, hire_days = turnover() if turnover else (None, None)
         return RunResult(self.daily, self.agent_records, hourly, self.frt_hist, self.wait_hist,
-                         extras)
+                         self.scn, self.days, quit_log, hire_days)
 
 
 def _percentiles(hist: np.ndarray, qs: tuple[float, ...]) -> list[float]:

@@ -2,7 +2,8 @@
 
 :class:`StaticTeam` is the simplest :class:`~policysim.model.engine.Workforce`: the scenario's
 team, each agent keeping the default action, learning by doing (if enabled), nobody paid,
-nobody quitting. The pay-aware workforce (behaviour, payroll, attrition) builds on it.
+nobody quitting. The pay-aware workforce (``policysim.model.team.PaidTeam``: payroll, beliefs,
+behaviour, attrition, hiring) builds on it.
 
 Learning by doing (MODEL.md section 4): skill s = s_inf - (s_inf - s0) exp(-experience/tau),
 experience = chats served. s_inf is the agent's latent ability (lognormal across agents, mean
@@ -21,6 +22,7 @@ from policysim.model.agents import Agent
 from policysim.model.engine import Engine
 
 MONTH_DAYS = 30.0
+NOVICE_DAYS = 180  # "about six months" to become a junior agent (FIELD_NOTES)
 
 
 class StaticTeam:

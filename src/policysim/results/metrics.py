@@ -1,8 +1,10 @@
 """Run-level metrics from the engine's records (MODEL.md section 7).
 
 ``summarize`` turns one replication's records into one flat dict of numbers; every metric
-named in the CLI's JSON contract is a key here. Rates are shares of inquiries; times are
-seconds; money is yuan over the whole horizon.
+named in the CLI's JSON contract is a key here. Store metrics come from the daily records;
+workforce and money metrics (turnover, pay Gini, profit, ...) from the agents' period
+records, the quit log and the hire days, and exist only when a scheme was in force. Rates are
+shares of inquiries; times are seconds; money is yuan over the whole horizon.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from policysim.model.engine import RunResult, _percentiles
+from policysim.model.workforce import MONTH_DAYS, NOVICE_DAYS
 
 #: Metrics shown by ``policysim run`` (in this order) and their display format.
 FORMATS = {
@@ -43,8 +46,26 @@ def _ratio(a: float, b: float) -> float:
     return float(a) / float(b) if b else 0.0
 
 
+def gini(x) -> float:
+    """Gini coefficient of non-negative values (0 = equal)."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    if n == 0 or x.sum() <= 0:
+        return 0.0
+    return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * x.sum()))
+
+
+def corr(a, b) -> float:
+    """Pearson correlation, 0 when either side is constant."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 3 or a.std() == 0 or b.std() == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def summarize(result: RunResult) -> dict[str, float]:
-    """Engine metrics of one run (workforce and money metrics are added by the workforce)."""
+    """All run metrics of one replication: the store's, then (with a scheme in force) the
+    workforce's and the money's."""
     d = pd.DataFrame(result.daily)
     inq = d["inquiries"].sum()
     answered = d["answered"].sum()
@@ -62,8 +83,59 @@ def summarize(result: RunResult) -> dict[str, float]:
         "transfers": float(d["transfers"].sum()),
         "mean_headcount": float(d["headcount"].mean()),
     }
-    out.update(result.extras)
+    if result.quit_log is not None:
+        out.update(workforce_metrics(result))
     return out
+
+
+def workforce_metrics(result: RunResult) -> dict[str, float]:
+    """Workforce and money metrics of a run with a scheme in force (docs/model.md section 7)."""
+    scn = result.scenario
+    days = result.days
+    recs = result.agents
+    quit_log, hire_days = result.quit_log, result.hire_days
+    pays = np.array([r["pay"] for r in recs]) if recs else np.zeros(0)
+    headcount = np.mean([d["headcount"] for d in result.daily]) if result.daily else 0.0
+    quits = len(quit_log)
+    revenue = sum(d["revenue"] for d in result.daily)
+    labour = float(pays.sum())
+    mean_pay = labour / max(1.0, headcount * days / scn.sim.period_days)
+    hires = len(hire_days)
+    monthly_pay = mean_pay * MONTH_DAYS / scn.sim.period_days
+    hiring_cost = hires * scn.hiring.cost_months_of_pay * monthly_pay
+    observed = [d for d in hire_days if d + 90 <= days]
+    early = sum(1 for q in quit_log if q["hired_day"] in observed and q["hired_day"] > 0
+                and q["tenure_days"] <= 90)
+    ginis, skill_c, luck_c = [], [], []
+    for period in sorted({r["period"] for r in recs}):
+        rows = [r for r in recs if r["period"] == period and r["present"] >= 1.0 and r["handled"] > 0]
+        if len(rows) < 3:
+            continue
+        p = np.array([r["pay"] for r in rows])
+        ginis.append(gini(p))
+        skill_c.append(corr(p, [r["skill"] for r in rows]))
+        luck_c.append(corr(p, [r["mean_price"] for r in rows]))
+    served = sum(r["served"] for r in recs)
+    novice = sum(r["served"] for r in recs if r["tenure_days"] < NOVICE_DAYS)
+    return {
+        "quits": float(quits),
+        "hires": float(hires),
+        "annual_turnover_rate": quits / headcount * 365.0 / days if headcount else 0.0,
+        "new_hire_90d_quit_rate": early / len(observed) if observed else float("nan"),
+        "regretted_quits": float(sum(1 for q in quit_log if q["top_quartile"])),
+        "pay_gini": float(np.mean(ginis)) if ginis else 0.0,
+        "mean_pay": mean_pay,
+        "labour_cost": labour,
+        "hiring_cost": hiring_cost,
+        "profit": scn.conversion.gross_margin * revenue - labour - hiring_cost,
+        "pay_skill_corr": float(np.mean(skill_c)) if skill_c else 0.0,
+        "pay_luck_corr": float(np.mean(luck_c)) if luck_c else 0.0,
+        "novice_chat_share": novice / served if served else 0.0,
+        "mean_sales_effort": float(np.mean([r["sales_effort"] for r in recs])) if recs else 0.0,
+        "mean_service_effort": float(np.mean([r["service_effort"] for r in recs])) if recs else 0.0,
+        "mean_threshold": float(np.mean([r["threshold"] for r in recs])) if recs else 0.0,
+        "coop_share": float(np.mean([r["coop"] > 0 for r in recs])) if recs else 0.0,
+    }
 
 
 def daily_frame(result: RunResult) -> pd.DataFrame:
