@@ -127,6 +127,14 @@ def test_yearly_event_repeats_and_one_off_does_not():
     assert not any(cal.day(d)[3] for d in range(5))
 
 
+def test_is_event_marks_exactly_the_event_days():
+    ev = spike_event(date=START.replace(day=7).isoformat(), days=2)  # days 2 and 3
+    gen = DemandGenerator(make(demand={"events": [ev]}), seed=1, rep=0)
+    assert [gen.is_event(d) for d in range(6)] == [False, False, True, True, False, False]
+    assert gen.day(0).is_event is False and gen.day(1).is_event is False
+    assert gen.day(2).is_event is True
+
+
 # ----------------------------------------------------------------- drawn arrivals
 def test_mean_count_per_hour_matches_expected_with_spikes():
     """Over 4 replications x 20 days, the total count of each hour is Poisson with mean

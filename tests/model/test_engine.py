@@ -1,4 +1,4 @@
-"""Tests for policysim.model.engine (with StaticTeam) and policysim.model.agents.Router.
+"""Tests for policysim.model.engine (with StaticTeam) and policysim.model.routing.LeastLoaded.
 
 Exact checks: an event-by-event reference of a 2-agent, one-chat-each store (FIFO with
 reneging, computed from the very buyers the engine drew) must reproduce the engine's day
@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from policysim.config.schema import Scenario
-from policysim.model.agents import Agent, Router
+from policysim.model.agents import Agent
 from policysim.model.demand import DAY_S, DemandGenerator
 from policysim.model.engine import Engine
+from policysim.model.routing import ROUTINGS, LeastLoaded, make_routing
 from policysim.model.streams import Uniforms, stream
 from policysim.model.workforce import StaticTeam
 from policysim.results.metrics import daily_frame, summarize
@@ -320,7 +321,7 @@ def test_zero_volume_days_run_without_nan():
                 assert math.isfinite(value), key
 
 
-# ------------------------------------------------------------------- Router (unit)
+# ------------------------------------------------------- LeastLoaded routing (unit)
 def agent(i: int, team: int = 0, open_: int = 0, limit: int = 3, on_shift: bool = True,
           coop: float = 0.0, comfort: int = 2) -> Agent:
     a = Agent(i, team, 0, 0, 0.0, 1.0, 1.0, 0.0)
@@ -328,7 +329,7 @@ def agent(i: int, team: int = 0, open_: int = 0, limit: int = 3, on_shift: bool 
     return a
 
 
-def consistent(router: Router, agents: list[Agent]) -> None:
+def consistent(router: LeastLoaded, agents: list[Agent]) -> None:
     for k, bucket in enumerate(router.buckets):
         for pos, a in enumerate(bucket):
             assert a.bucket == k and a.pos == pos
@@ -349,7 +350,7 @@ def ids(bucket) -> list[int]:
 
 
 def test_router_buckets_after_a_sequence_of_moves():
-    router = Router(3, 1, Uniforms(stream(1, 0, "router.ties")))
+    router = LeastLoaded(3, 1, Uniforms(stream(1, 0, "router.ties")))
     ags = [agent(i) for i in range(4)]
     for a in ags:
         router.place(a)
@@ -382,7 +383,7 @@ def test_router_buckets_after_a_sequence_of_moves():
 
 def test_router_breaks_ties_with_its_stream():
     ref = stream(42, 0, "router.ties").random(4096)
-    router = Router(2, 1, Uniforms(stream(42, 0, "router.ties")))
+    router = LeastLoaded(2, 1, Uniforms(stream(42, 0, "router.ties")))
     ags = [agent(i) for i in range(5)]
     for a in ags:
         router.place(a)
@@ -403,7 +404,7 @@ def test_router_breaks_ties_with_its_stream():
 
 def test_router_helper_own_team_first_then_any_team():
     ref = stream(3, 0, "router.ties").random(16)
-    router = Router(3, 3, Uniforms(stream(3, 0, "router.ties")))
+    router = LeastLoaded(3, 3, Uniforms(stream(3, 0, "router.ties")))
     asker = agent(0, team=0, open_=2, coop=1.0)
     own = agent(1, team=0, coop=1.0, open_=0)
     other = [agent(2, team=1, coop=1.0), agent(3, team=2, coop=1.0), agent(4, team=2, coop=1.0)]
@@ -426,9 +427,25 @@ def test_router_helper_own_team_first_then_any_team():
     consistent(router, [asker, own, *other, shy])
 
 
+def test_routing_mode_builds_its_router_from_the_scenario():
+    scn = make(teams=[{"name": "A", "agents": 2}, {"name": "B", "agents": 1}],
+               agents={"cap_novice": 2, "cap_expert": 4})
+    assert scn.service.routing.mode == "least_loaded"  # the default
+    assert ROUTINGS["least_loaded"] is LeastLoaded
+    router = make_routing(scn, lambda name: stream(5, 0, name))
+    assert isinstance(router, LeastLoaded)
+    assert len(router.buckets) == 5 and len(router.team_pools) == 2
+    # ties come from the stream "router.ties"
+    ref = stream(5, 0, "router.ties").random(1)
+    ags = [agent(i) for i in range(3)]
+    for a in ags:
+        router.changed(a)
+    assert router.pick() is ags[int(ref[0] * 3)]
+
+
 def test_router_random_operations_keep_buckets_consistent():
     rng = np.random.default_rng(0)
-    router = Router(4, 2, Uniforms(stream(0, 0, "router.ties")))
+    router = LeastLoaded(4, 2, Uniforms(stream(0, 0, "router.ties")))
     ags = [agent(i, team=i % 2, limit=int(rng.integers(1, 5)), coop=float(i % 3 == 0),
                  comfort=2) for i in range(12)]
     for a in ags:

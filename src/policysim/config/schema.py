@@ -199,6 +199,12 @@ class Agents(Strict):
         return self
 
 
+class Routing(Strict):
+    """How the platform picks the agent for a new chat (docs/model.md section 2, Router)."""
+
+    mode: Literal["least_loaded"] = "least_loaded"
+
+
 class Service(Strict):
     """Production functions of a chat: reply delay and handle time versus load and skill."""
 
@@ -211,6 +217,7 @@ class Service(Strict):
     effort_stretch: NonNegFloat = 0.3
     after_sales_handle_factor: PosFloat = 1.3
     transfer_delay_s: NonNegFloat = 30.0
+    routing: Routing = Routing()
 
 
 class Conversion(Strict):

@@ -108,6 +108,10 @@ class DemandGenerator:
         self._buyers = stream(seed, rep, "demand.buyers", point)
         self._outcomes = stream(seed, rep, "demand.outcomes", point)
 
+    def is_event(self, day: int) -> bool:
+        """Whether a promotion event covers any hour of ``day``."""
+        return self._calendar.day(day)[3]
+
     def expected_per_hour(self, day: int) -> np.ndarray:
         """Expected number of inquiries in each hour of ``day``."""
         d = self._scn.demand

@@ -1,9 +1,10 @@
 """The chat-team engine: buyers arrive, the platform routes them, agents answer and serve.
 
 Picture a store's chat window on a busy evening. Buyers knock one after another; the platform
-hands each to the least-busy agent who has not hung up; if everyone is full the buyer waits in
-the store queue, and leaves if no one answers within their patience. An agent holding k chats
-answers more slowly and serves each chat more slowly, but serves more chats in all.
+hands each to an agent who has not hung up (by the scenario's routing mode, see
+``policysim.model.routing``); if everyone is full the buyer waits in the store queue, and
+leaves if no one answers within their patience. An agent holding k chats answers more slowly
+and serves each chat more slowly, but serves more chats in all.
 
 The engine is pure SimPy and does no I/O. It is built for a million inquiries a year:
 
@@ -33,11 +34,11 @@ import simpy
 
 from policysim.config.schema import Scenario
 from policysim.model import production as prod
-from policysim.model.agents import Agent, Router
+from policysim.model.agents import Agent
 from policysim.model.demand import DAY_S, HOUR_S, DayDemand, DemandGenerator
+from policysim.model.histogram import HIST_MAX_S, percentiles
+from policysim.model.routing import make_routing
 from policysim.model.streams import Uniforms, stream
-
-HIST_MAX_S = 7200  # first-response histogram: 1-second bins up to 2 hours, then one overflow bin
 
 
 class Workforce(Protocol):
@@ -122,8 +123,7 @@ class Engine:
         self.demand = DemandGenerator(scenario, seed, rep, point)
         self.rng = lambda name: stream(seed, rep, name, point)
         self.agents: list[Agent] = []
-        max_cap = max(scenario.agents.cap_expert, scenario.agents.cap_novice)
-        self.router = Router(max_cap, len(scenario.teams), Uniforms(self.rng("router.ties")))
+        self.router = make_routing(scenario, self.rng)
         self._coop = Uniforms(self.rng("agents.transfers"))
         self.queue: deque[_Inquiry] = deque()
         self.queue_len = 0
@@ -137,11 +137,8 @@ class Engine:
         self.wait_hist = np.zeros(HIST_MAX_S + 1, dtype=np.int64)
         self._hourly = np.zeros((2, 4, 24))  # [event?][inq, aband, answered, frt_sum][hour]
         self._shift_hours = [(s.start * HOUR_S, s.end * HOUR_S) for s in scenario.shifts]
-        c = scenario.conversion
-        self._a_intent, self._a_wait, self._w0 = c.a_intent, c.a_wait, c.w0_s
-        r = scenario.rating
-        self._r_wait, self._rw0, self._r_sd = r.r_wait, r.w0_s, r.noise_sd
-        self._after_w = r.after_sales_weight
+        self._outcome = prod.ChatOutcome(scenario)
+        self._after_w = scenario.rating.after_sales_weight
         self._t_delay = scenario.service.transfer_delay_s
 
     # ----------------------------------------------------------------- team
@@ -157,7 +154,7 @@ class Engine:
         self._settle_over(agent)
         agent.active = False
         agent.on_shift = False
-        self.router.place(agent)
+        self.router.changed(agent)
 
     def refresh(self, agent: Agent) -> None:
         """Recompute an agent's limit, shift state and chat tables after its state changed."""
@@ -169,7 +166,7 @@ class Engine:
         agent.tables = self._tables(agent)
         if agent.open > agent.comfort:
             agent.over_since = self.env.now
-        self.router.place(agent)
+        self.router.changed(agent)
         self._pull_queue(agent)
 
     def _tables(self, a: Agent) -> tuple:
@@ -256,7 +253,7 @@ class Engine:
         if k > a.comfort and a.open == a.comfort:
             a.over_since = self.env.now
         a.open = k
-        self.router.place(a)
+        self.router.opened(a)
         reply_t, h_pre, h_after, conv_t, rate_t = a.tables
         kk = k if k <= a.cap else a.cap
         reply = dd.reply_mult[i] * reply_t[kk] + delay
@@ -284,9 +281,7 @@ class Engine:
         d.hist[int(frt) if frt < HIST_MAX_S else HIST_MAX_S] += 1
         a.served += 1
         a.frt_sum += reply  # the agent's own response time, as the platform attributes it
-        wait_term = math.log1p(frt / self._rw0)
-        x = rate_t[kk] - self._r_wait * wait_term + self._r_sd * dd.rating_noise[i]
-        rating = 1.0 + 4.0 / (1.0 + math.exp(-x if x > -700.0 else 700.0))
+        rating = self._outcome.rating(rate_t[kk], frt, dd.rating_noise[i])
         w = 1.0 if pre else self._after_w
         a.rating_sum += w * rating
         a.rating_w += w
@@ -295,8 +290,7 @@ class Engine:
         if pre:
             d.pre += 1
             a.pre_served += 1
-            x = conv_t[kk] + self._a_intent * dd.intent[i] - self._a_wait * math.log1p(frt / self._w0)
-            if dd.u_convert[i] * (1.0 + math.exp(-x if x > -700.0 else 700.0)) < 1.0:
+            if self._outcome.converts(conv_t[kk], dd.intent[i], frt, dd.u_convert[i]):
                 price = dd.price[i]
                 d.orders += 1
                 d.revenue += price
@@ -313,7 +307,7 @@ class Engine:
         if a.open == a.comfort + 1:
             a.over_time += self.env.now - a.over_since
         a.open -= 1
-        self.router.place(a)
+        self.router.closed(a)
         if self.queue_len:
             self._pull_queue(a)
 
@@ -368,7 +362,7 @@ class Engine:
     def _start_day(self, day: int) -> None:
         self.day = day
         self._d = _Day()
-        self.is_event = self.demand._calendar.day(day)[3]
+        self.is_event = self.demand.is_event(day)
         for a in self.agents:
             if a.active:
                 start, end = self._shift_hours[a.shift]
@@ -380,7 +374,7 @@ class Engine:
         self._queue_change(0)
         hist = np.asarray(d.hist)
         self.frt_hist += hist
-        p50, p90 = _percentiles(hist, (0.5, 0.9))
+        p50, p90 = percentiles(hist, (0.5, 0.9))
         headcount = sum(1 for a in self.agents if a.active)
         record = {
             "day": day,
@@ -426,11 +420,3 @@ class Engine:
         return RunResult(self.daily, self.agent_records, hourly, self.frt_hist, self.wait_hist,
                          self.scn, self.days, quit_log, hire_days)
 
-
-def _percentiles(hist: np.ndarray, qs: tuple[float, ...]) -> list[float]:
-    """Percentiles (seconds, 1-s resolution, upper bin edge) from a 1-second histogram."""
-    total = hist.sum()
-    if total == 0:
-        return [0.0 for _ in qs]
-    cum = np.cumsum(hist)
-    return [float(np.searchsorted(cum, q * total) + 1) for q in qs]

@@ -14,9 +14,16 @@ their metrics when they weigh a pay formula (section 4). All functions accept nu
 
 with s the agent's skill, k its open chats including this one, m = event_skill_scale on
 event days (buyers have decided) and 1 otherwise.
+
+The buyer's own terms of conversion and rating are added once per chat, in the engine's hot
+path, so they also exist as scalar laws (:class:`ChatOutcome`, plain ``math``, the same
+formula in the same order as the array versions); ``numpy`` and ``math`` may differ in the
+last bit of ``exp`` and ``log1p``, so the engine uses only the scalar ones.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -53,7 +60,9 @@ def conversion_base(scn: Scenario, skill, k, sales_effort, event_day: bool):
 
 
 def conversion_prob(scn: Scenario, base, intent, frt):
-    """P(order) of a pre-sales chat with buyer ``intent`` first answered after ``frt`` s."""
+    """P(order) of a pre-sales chat with buyer ``intent`` first answered after ``frt`` s.
+
+    Array form of :meth:`ChatOutcome.converts` (which draws the order with a uniform)."""
     c = scn.conversion
     x = base + c.a_intent * intent - c.a_wait * np.log1p(frt / c.w0_s)
     return 1.0 / (1.0 + np.exp(-np.clip(x, -700.0, 700.0)))
@@ -66,10 +75,43 @@ def rating_base(scn: Scenario, skill, k, service_effort):
 
 
 def rating_value(scn: Scenario, base, frt, noise):
-    """Rating 1-5 given the agent part, the first-response time and a standard normal draw."""
+    """Rating 1-5 given the agent part, the first-response time and a standard normal draw.
+
+    Array form of :meth:`ChatOutcome.rating`."""
     r = scn.rating
     x = base - r.r_wait * np.log1p(frt / r.w0_s) + r.noise_sd * noise
     return 1.0 + 4.0 / (1.0 + np.exp(-np.clip(x, -700.0, 700.0)))
+
+
+class ChatOutcome:
+    """The buyer's terms of conversion and rating for one chat, as scalar (``math``) laws.
+
+    Same formulas as :func:`conversion_prob` and :func:`rating_value`; the logit is clipped
+    to +-700 before ``exp`` as there.
+
+    Args:
+        scn: the scenario whose ``conversion`` and ``rating`` coefficients apply.
+    """
+
+    __slots__ = ("_a_intent", "_a_wait", "_cw0", "_r_wait", "_rw0", "_r_sd")
+
+    def __init__(self, scn: Scenario) -> None:
+        c, r = scn.conversion, scn.rating
+        self._a_intent, self._a_wait, self._cw0 = c.a_intent, c.a_wait, c.w0_s
+        self._r_wait, self._rw0, self._r_sd = r.r_wait, r.w0_s, r.noise_sd
+
+    def converts(self, base: float, intent: float, frt: float, u: float) -> bool:
+        """Whether a pre-sales chat orders: ``u < conversion_prob(base, intent, frt)``.
+
+        Written as ``u (1 + exp(-x)) < 1`` (no division); ``u`` is the buyer's uniform.
+        """
+        x = base + self._a_intent * intent - self._a_wait * math.log1p(frt / self._cw0)
+        return u * (1.0 + math.exp(-x if x > -700.0 else 700.0)) < 1.0
+
+    def rating(self, base: float, frt: float, noise: float) -> float:
+        """Rating 1-5 of a chat with agent part ``base``, first response ``frt`` s, normal ``noise``."""
+        x = base - self._r_wait * math.log1p(frt / self._rw0) + self._r_sd * noise
+        return 1.0 + 4.0 / (1.0 + math.exp(-x if x > -700.0 else 700.0))
 
 
 def skill_after(s0, s_inf, experience, tau):

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from policysim.model.engine import RunResult, _percentiles
+from policysim.model.engine import RunResult
+from policysim.model.histogram import percentiles
 from policysim.model.workforce import MONTH_DAYS, NOVICE_DAYS
 
 #: Metrics shown by ``policysim run`` (in this order) and their display format.
@@ -69,7 +70,7 @@ def summarize(result: RunResult) -> dict[str, float]:
     d = pd.DataFrame(result.daily)
     inq = d["inquiries"].sum()
     answered = d["answered"].sum()
-    p50, p90 = _percentiles(result.frt_hist, (0.5, 0.9))
+    p50, p90 = percentiles(result.frt_hist, (0.5, 0.9))
     out = {
         "inquiries": float(inq),
         "abandon_rate": _ratio(d["abandoned"].sum(), inq),
