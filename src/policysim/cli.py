@@ -72,7 +72,7 @@ def _on_done(bar, out: Path | None, scn):
 
     def done(outcome) -> None:
         if out is not None:
-            write_part(out, outcome)
+            write_part(out, outcome.plain())
         bar.update()
 
     return done
@@ -128,7 +128,7 @@ def run(
     bar.close()
     metrics = summarize_reps([o.summary for o in outcomes])
     if out is not None:
-        write_tables(out, outcomes, scn)
+        write_tables(out, [o.plain() for o in outcomes], scn)
     if json_:
         doc = {"scenario": scn.name, "scheme": chosen, "days": scn.sim.days, "reps": n,
                "seed": scn.sim.seed, "metrics": {k: _public(v) for k, v in metrics.items()}}
@@ -165,7 +165,7 @@ def compare(
     if out is not None:
         from policysim.results.store import write_tables
 
-        write_tables(out, result.outcomes, scn)
+        write_tables(out, [o.plain() for o in result.outcomes], scn)
     if json_:
         doc = {
             "scenario": scn.name, "baseline": base, "days": scn.sim.days, "reps": scn.sim.reps,

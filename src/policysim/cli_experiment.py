@@ -44,7 +44,7 @@ def sweep(
     exiting with code 1 at the end and naming the failed runs. Query the store with
     ``policysim query OUT "SQL"``.
     """
-    from policysim.experiment.design import load_plan
+    from policysim.experiment.plan import load_plan
     from policysim.experiment.executors import check_flags, make_executor
     from policysim.experiment.sweep import analyze, code_version, open_store, run_sweep
 
@@ -76,8 +76,10 @@ def sweep(
         for run, error in sorted(result.failed.items()):
             typer.echo(f"  {run}: {error}", err=True)
         sys.exit(1)
+    from policysim.report.plots.sensitivity import plot_indices
+
     try:
-        text = analyze(result.out).render()
+        text = analyze(result.out, plot=plot_indices).render()
     except UserError as err:
         text = f"analysis skipped: {err.message}"
     if text:

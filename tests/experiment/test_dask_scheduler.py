@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from policysim.experiment.design import load_plan
+from policysim.experiment.plan import load_plan
 from policysim.experiment.sweep import run_sweep
 from policysim.results.query import tables
 

@@ -7,7 +7,8 @@ import pytest
 
 from policysim.config.experiment import Experiment, Factor
 from policysim.errors import ConfigError
-from policysim.experiment.design import build_design, from_unit, grid_values, load_plan, run_id
+from policysim.experiment.design import build_design, from_unit, grid_values
+from policysim.experiment.plan import load_plan, run_id
 
 
 def exp(**kw) -> Experiment:

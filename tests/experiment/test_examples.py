@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from policysim.experiment.design import load_plan
+from policysim.experiment.plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "experiments").glob("*.yaml"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from policysim.experiment.design import load_plan
+from policysim.experiment.plan import load_plan
 from policysim.experiment.sweep import run_sweep
 from policysim.results.query import tables
 

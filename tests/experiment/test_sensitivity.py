@@ -19,9 +19,9 @@ from policysim.experiment.sensitivity import (
     indices,
     load_design,
     morris_indices,
-    plot_indices,
     sobol_indices,
 )
+from policysim.report.plots.sensitivity import plot_indices
 
 S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
 ST = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
@@ -93,7 +93,7 @@ def test_constant_outcomes_are_skipped_and_missing_points_refused():
 
 
 def test_indices_of_a_real_sweep_and_the_plot(put, tiny, tmp_path):
-    from policysim.experiment.design import load_plan
+    from policysim.experiment.plan import load_plan
     from policysim.experiment.sweep import analyze, run_sweep
 
     exp = put("sens.yaml", "scenario: tiny.yaml\nuncertainties:\n"
@@ -104,13 +104,15 @@ def test_indices_of_a_real_sweep_and_the_plot(put, tiny, tmp_path):
     run_sweep(load_plan(exp), out)
     design = load_design(out)
     assert design.name == "morris" and design.unit.shape == (9, 2)
-    result = analyze(out, plot=False)
+    result = analyze(out)
     t = result.sensitivity.set_index(["outcome", "factor"])
     # more buyers -> more inquiries (300 more a day over the range); handle time changes
     # only which random buyers come (each point has its own streams): a Poisson wobble
     vol = t.loc[("inquiries", "demand.daily_volume"), "mu_star"]
     assert 200 < vol < 400 and t.loc[("inquiries", "service.handle_base_s"), "mu_star"] < vol / 3
     assert result.claims is None and [p.name for p in result.files] == ["sensitivity.csv"]
+    drawn = analyze(out, plot=plot_indices)  # the CLI's call: the figure beside the table
+    assert [p.name for p in drawn.files] == ["sensitivity.csv", "sensitivity.png"]
     png = plot_indices(result.sensitivity, tmp_path / "plot.png",
                        outcomes=["inquiries", "abandon_rate"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -9,7 +9,7 @@ import pytest
 
 from policysim.errors import UserError
 from policysim.experiment import runner
-from policysim.experiment.design import load_plan
+from policysim.experiment.plan import load_plan
 from policysim.experiment.executors import DaskExecutor, InProcess, LocalPool
 from policysim.experiment.sweep import run_sweep
 from policysim.results.query import query, tables

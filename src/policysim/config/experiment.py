@@ -33,7 +33,7 @@ then being only its name (a column of the results)::
  Sampled designs (lhs, sobol, morris) draw every factor from
 the unit interval and map it through the factor (a list: equally likely values).
 
-This module is the schema only: :func:`policysim.experiment.design.load_plan` reads a file,
+This module is the schema only: :func:`policysim.experiment.plan.load_plan` reads a file,
 checks what spans several fields (key overlap, grid counts) and builds and validates every
 design point's scenario before anything runs.
 """

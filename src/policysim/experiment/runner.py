@@ -17,6 +17,7 @@ import pandas as pd
 from policysim.config.schema import Scenario
 from policysim.model.engine import Engine, RunResult
 from policysim.results.metrics import daily_frame, summarize
+from policysim.results.tables import RepTables, tidy_tables
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class Outcome:
     daily: pd.DataFrame
     agents: pd.DataFrame
     hourly: pd.DataFrame
+
+    def plain(self) -> RepTables:
+        """This outcome as plain data for the results layer."""
+        job = self.job
+        return RepTables(job.scheme or "", job.rep, job.seed, job.days, self.summary,
+                         self.daily, self.agents, self.hourly)
 
 
 def make_workforce(scenario: Scenario, scheme: str | None):
@@ -119,15 +126,6 @@ def replicate(scenario: Scenario, reps: int, seed: int, days: int, scheme: str |
 
 
 def tables(outcomes: Iterable[Outcome]) -> dict[str, pd.DataFrame]:
-    """Tidy tables of many outcomes: runs (one row per replication), daily, agents, hourly."""
-    outcomes = list(outcomes)
-    runs = pd.DataFrame([
-        {"scheme": o.job.scheme or "", "rep": o.job.rep, "seed": o.job.seed, "days": o.job.days,
-         **o.summary} for o in outcomes
-    ])
-    return {
-        "runs": runs,
-        "daily": pd.concat([o.daily for o in outcomes], ignore_index=True),
-        "agents": pd.concat([o.agents for o in outcomes], ignore_index=True),
-        "hourly": pd.concat([o.hourly for o in outcomes], ignore_index=True),
-    }
+    """Tidy tables of many outcomes: runs (one row per replication), daily, agents, hourly
+    (see :func:`policysim.results.tables.tidy_tables`)."""
+    return tidy_tables(o.plain() for o in outcomes)

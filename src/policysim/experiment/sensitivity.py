@@ -15,7 +15,8 @@ bootstrap (fixed seed; SALib's Sobol analysis ignores a seed of 0, so 0 is sent 
 each index a confidence interval (``*_conf`` = half-width)::
 
     table = indices(design, runs)              # scheme, outcome, factor, S1, S1_conf, ...
-    plot_indices(table, "sensitivity.png")
+
+(the figure of the indices is :func:`policysim.report.plots.sensitivity.plot_indices`).
 """
 
 from __future__ import annotations
@@ -169,63 +170,3 @@ def load_design(out: str | Path) -> Design:
     unit = pd.read_parquet(unit_path)[keys].to_numpy(float) if unit_path.is_file() else None
     spec = DesignSpec.model_validate(info["design"])
     return Design(spec.name, keys, points, unit, spec)
-
-
-def plot_indices(table: pd.DataFrame, path: str | Path, outcomes: list[str] | None = None,
-                 scheme: str | None = None, max_outcomes: int = 12) -> Path:
-    """Bar charts of the indices with their CIs, one panel per outcome; save to PNG.
-
-    Args:
-        table: From :func:`sobol_indices` or :func:`morris_indices`.
-        path: The PNG file to write.
-        outcomes: Outcomes to show (default: the first ``max_outcomes``).
-        scheme: The scheme to show (default: the table's first).
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    if table.empty:
-        raise UserError("sensitivity plot: the table has no indices to plot")
-    scheme = table["scheme"].iloc[0] if scheme is None else scheme
-    t = table[table["scheme"] == scheme]
-    present = list(dict.fromkeys(t["outcome"]))
-    names = [o for o in (outcomes or present) if o in present][:max_outcomes]
-    if not names:
-        raise UserError(f"sensitivity plot: no indices of {outcomes} under {scheme!r}")
-    sobol = "S1" in t.columns
-    cols = min(3, len(names))
-    rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
-    for ax, outcome in zip(axes.flat, names):
-        g = t[t["outcome"] == outcome]
-        x = np.arange(len(g))
-        if sobol:
-            ax.bar(x - 0.2, g["S1"], 0.4, yerr=g["S1_conf"], capsize=3, label="first order S1")
-            ax.bar(x + 0.2, g["ST"], 0.4, yerr=g["ST_conf"], capsize=3, label="total order ST")
-            ax.set_ylabel("Sobol index (share of variance)")
-        else:
-            ax.bar(x, g["mu_star"], 0.6, yerr=g["mu_star_conf"], capsize=3, label="mu*")
-            ax.plot(x, g["sigma"], "k_", markersize=14, label="sigma")
-            ax.set_ylabel("Morris mu* (effect over full range)")
-        ax.set_xticks(x, _short(list(g["factor"])), rotation=30, ha="right", fontsize=8)
-        ax.set_xlabel("factor")
-        ax.set_title(outcome, fontsize=10)
-    for ax in list(axes.flat)[len(names):]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=8)
-    kind = "Sobol indices" if sobol else "Morris indices"
-    fig.suptitle(f"{kind}{f' under {scheme}' if scheme else ''} (bars: 95% bootstrap CI)")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def _short(keys: list[str]) -> list[str]:
-    """Tick labels: the last part of each dotted key if those are distinct, else the keys."""
-    last = [k.split(".")[-1] for k in keys]
-    return last if len(set(last)) == len(last) else keys

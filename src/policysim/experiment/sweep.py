@@ -22,13 +22,14 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from policysim.experiment.design import STORE_FORMAT, Plan, Run, run_id, scenario_hash
+from policysim.experiment.plan import STORE_FORMAT, Plan, Run, run_id, scenario_hash
 from policysim.experiment.executors import Executor, InProcess
 from policysim.experiment.runner import Job
 from policysim.results.runstore import RunStore
@@ -166,7 +167,7 @@ def run_sweep(plan: Plan, out: str | Path, executor: Executor | None = None,
     """Run every unfinished run of ``plan`` and write it to the store in ``out``.
 
     Args:
-        plan: From :func:`~policysim.experiment.design.load_plan`.
+        plan: From :func:`~policysim.experiment.plan.load_plan`.
         out: The results store directory.
         executor: Where to run (default: in this process). Not closed here.
         resume: ``--resume``: ``out`` must already hold this experiment.
@@ -276,11 +277,19 @@ class Analysis:
         return "\n".join(out)
 
 
-def analyze(out: str | Path, plot: bool = True) -> Analysis:
+def analyze(out: str | Path, plot: Callable[..., Path] | None = None) -> Analysis:
     """Sensitivity indices (Sobol and Morris designs) and the claims analysis (two schemes
-    or more) of a results store; tables (CSV) and plots (PNG) go to ``OUT/analysis/``."""
+    or more) of a results store; tables (CSV) go to ``OUT/analysis/``.
+
+    Args:
+        out: The results store.
+        plot: Draws the indices of one scheme to a PNG, called as
+            ``plot(table, path, outcomes=..., scheme=...)`` (the CLI passes
+            :func:`policysim.report.plots.sensitivity.plot_indices`; this layer does not
+            plot). None: no figures.
+    """
     from policysim.experiment.claims import analyze_claims
-    from policysim.experiment.sensitivity import indices, load_design, plot_indices
+    from policysim.experiment.sensitivity import indices, load_design
     from policysim.results.query import query
 
     out = Path(out)
@@ -296,7 +305,7 @@ def analyze(out: str | Path, plot: bool = True) -> Analysis:
             shown = [o for o in HEADLINE if o in set(sens["outcome"])] or None
             for scheme in dict.fromkeys(sens["scheme"]):
                 name = f"sensitivity-{scheme}.png" if scheme else "sensitivity.png"
-                files.append(plot_indices(sens, folder / name, outcomes=shown, scheme=scheme))
+                files.append(plot(sens, folder / name, outcomes=shown, scheme=scheme))
     claims = None
     if runs["scheme"].nunique() >= 2 or "commission" in set(runs["scheme"]):
         claims = analyze_claims(runs, design.keys)

@@ -6,8 +6,9 @@ and figures. ``policysim report`` (:mod:`policysim.cli_report`) runs one with pa
 exports it to HTML (:mod:`policysim.report.render`).
 
 Modules: ``params`` (the parameters each notebook accepts), ``data`` (scenario -> results
-tables), ``verdict`` (plain-language verdicts and headline tables), ``plots`` (one function
-per figure), ``switch`` (policy-switch preview), ``sensitivity`` (effects across a sweep),
-``validation`` (Erlang-A/C over loads), ``claims`` (field claims C1-C9), ``render``
-(papermill + HTML).
+tables), ``verdict`` (plain-language verdicts and headline tables), ``plots/`` (every figure:
+``common`` shared, then one module per notebook or theme), ``switch`` (policy-switch
+preview), ``sensitivity`` (effects across a sweep), ``validation`` (Erlang-A/C over loads),
+``claims`` (the field claims table of :mod:`policysim.experiment.claims`), ``render``
+(papermill + HTML). Plotting lives in this package only.
 """

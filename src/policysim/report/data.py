@@ -139,7 +139,7 @@ def write(res: Results, directory: Path) -> Path:
     """Write the parquet tables and the resolved scenario; return the directory."""
     from policysim.results.store import write_tables
 
-    write_tables(directory, res.outcomes, res.scenario)
+    write_tables(directory, [o.plain() for o in res.outcomes], res.scenario)
     return directory
 
 

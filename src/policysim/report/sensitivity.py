@@ -61,7 +61,7 @@ def run_builtin(scn, factors: list[tuple[str, list[str]]], schemes: str, directo
                 workers: int = 1) -> Path:
     """Write a grid experiment over ``factors`` on ``scn`` (as run: parameters applied) into
     ``directory`` and run it as a sweep; return the results store (``directory/store``)."""
-    from policysim.experiment.design import load_plan
+    from policysim.experiment.plan import load_plan
     from policysim.experiment.executors import make_executor
     from policysim.experiment.sweep import run_sweep
     from policysim.results.store import atomic_write, dump_scenario

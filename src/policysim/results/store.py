@@ -8,6 +8,7 @@ interrupted command keeps every finished replication; at the end the combined ta
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ import pandas as pd
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
 from policysim.results.runstore import atomic_write
+from policysim.results.tables import RepTables, tidy_tables
 
 
 def write_frame(df: pd.DataFrame, path: Path) -> None:
@@ -49,20 +51,17 @@ def prepare_out(out: Path, scn: Scenario) -> Path:
     return out
 
 
-def write_part(out: Path, outcome) -> None:
-    """Write one finished replication's tables under ``out/parts``."""
-    from policysim.experiment.runner import tables
+def write_part(out: Path, rep: RepTables) -> None:
+    """Write one finished replication's tables under ``out/parts``; its ``runs`` part is
+    written last, so a replication whose runs part exists has every table on disk."""
+    stem = f"{rep.scheme or 'none'}-r{rep.rep:04d}"
+    parts = tidy_tables([rep])
+    for name in [*(n for n in parts if n != "runs"), "runs"]:
+        write_frame(parts[name], Path(out) / "parts" / f"{stem}.{name}.parquet")
 
-    job = outcome.job
-    stem = f"{job.scheme or 'none'}-r{job.rep:04d}"
-    for name, df in tables([outcome]).items():
-        write_frame(df, Path(out) / "parts" / f"{stem}.{name}.parquet")
 
-
-def write_tables(out: Path, outcomes, scn: Scenario) -> None:
+def write_tables(out: Path, reps: Iterable[RepTables], scn: Scenario) -> None:
     """Write the combined runs, daily, agents and hourly tables plus the resolved scenario."""
-    from policysim.experiment.runner import tables
-
     out = prepare_out(out, scn)
-    for name, df in tables(outcomes).items():
+    for name, df in tidy_tables(reps).items():
         write_frame(df, out / f"{name}.parquet")
