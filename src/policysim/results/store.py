@@ -50,13 +50,16 @@ def prepare_out(out: Path, scn: Scenario) -> Path:
 
 
 def write_part(out: Path, outcome) -> None:
-    """Write one finished replication's tables under ``out/parts``."""
+    """Write one finished replication's tables under ``out/parts``; the ``runs`` part last, so
+    that a replication with a ``runs`` part has all its tables (an interrupt part-way leaves
+    only parts without one)."""
     from policysim.experiment.runner import tables
 
     job = outcome.job
     stem = f"{job.scheme or 'none'}-r{job.rep:04d}"
-    for name, df in tables([outcome]).items():
-        write_frame(df, Path(out) / "parts" / f"{stem}.{name}.parquet")
+    frames = tables([outcome])
+    for name in sorted(frames, key=lambda n: n == "runs"):
+        write_frame(frames[name], Path(out) / "parts" / f"{stem}.{name}.parquet")
 
 
 def write_tables(out: Path, outcomes, scn: Scenario) -> None:
