@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from policysim.cli import main
@@ -19,3 +21,29 @@ def cli(capsys):
         return (0 if code is None else code), out.out, out.err
 
     return run
+
+
+#: How long a test waits for an event from another process (a file appears, a line is
+#: printed): generous, so that a loaded 2-core machine slows a test down but does not fail it.
+WAIT_S = 120.0
+
+
+@pytest.fixture
+def wait_until():
+    """``wait_until(condition, what, proc=None)``: poll ``condition()`` until it is true.
+
+    Fails with ``what`` if ``proc`` (a ``subprocess.Popen``) exits first, or after
+    ``WAIT_S`` seconds. The short pause between polls only spaces the checks out; the test
+    goes on as soon as the event has happened, never after a fixed sleep.
+    """
+
+    def wait(condition, what: str, proc=None, poll_s: float = 0.02) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while not condition():
+            if proc is not None and proc.poll() is not None:
+                pytest.fail(f"the process exited ({proc.returncode}) before {what}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"no {what} after {WAIT_S:.0f} s")
+            time.sleep(poll_s)
+
+    return wait

@@ -15,12 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from policysim.cli import main
 from policysim.config.schema import Scenario
 from policysim.config.validate import load_model
+from policysim.experiment.runner import Job, run_job
 
 TINY = """\
 name: tiny
@@ -80,7 +82,17 @@ def test_run_json_contract(tiny, capsys):
     # 600 expected inquiries per replication (Poisson, sd 24.5; mean of 2: sd 17.3): 4 sd
     assert abs(m["inquiries"]["mean"] - 600) <= 4 * math.sqrt(600 / 2)
     assert m["mean_headcount"]["mean"] == 3.0
-    assert 0.0 <= m["abandon_rate"]["mean"] <= 1.0 and 1.0 <= m["rating_mean"]["mean"] <= 5.0
+    # each mean is the mean of the replications' summaries, and each summary rate is its
+    # ratio of daily totals (abandoned / inquiries, rating sum / rating weight)
+    scn = load_model(Scenario, tiny)
+    outs = [run_job(Job(scn, rep, 5, 2, None)) for rep in range(2)]
+    for name in ("inquiries", "abandon_rate", "rating_mean", "revenue"):
+        assert m[name]["mean"] == pytest.approx(np.mean([o.summary[name] for o in outs]),
+                                                rel=1e-12), name
+    for o in outs:
+        d = o.daily.sum(numeric_only=True)
+        assert o.summary["abandon_rate"] == pytest.approx(d["abandoned"] / d["inquiries"])
+        assert o.summary["rating_mean"] == pytest.approx(d["rating_sum"] / d["rating_weight"])
     assert "Traceback" not in err
 
 
@@ -165,11 +177,22 @@ def test_validate_erlang_a_json_contract(capsys):
     assert doc["params"]["patience_rate"] == 0.5 and doc["params"]["reps"] == 2
     for key in ("p_wait", "p_abandon", "mean_wait_min"):
         check_ci(doc["simulated"][key])
-        assert isinstance(doc["analytic"][key], float) and 0 < doc["analytic"][key] < 1
-    from policysim.validation.erlang import erlang_a
+    # the analytic column against the M/M/3+M chain computed here (no code shared with
+    # policysim.validation.erlang)
+    assert doc["analytic"] == pytest.approx(mm_c_m(3, 2.0, 1.0, 0.5), rel=1e-9)
 
-    exact = erlang_a(3, 2.0, 1.0, 0.5)
-    assert doc["analytic"]["p_wait"] == pytest.approx(exact.p_wait, rel=1e-12)
+
+def mm_c_m(c: int, lam: float, mu: float, theta: float, states: int = 200) -> dict:
+    """P(wait), P(abandon) and mean wait of M/M/c+M from the birth-death chain's detailed
+    balance pi_{n+1} = pi_n lam / (mu min(n+1, c) + theta (n+1-c)+), truncated at ``states``
+    (the terms shrink faster than geometrically once theta (n - c) > lam)."""
+    pi = [1.0]
+    for n in range(1, states):
+        pi.append(pi[-1] * lam / (mu * min(n, c) + theta * max(n - c, 0)))
+    pi = np.array(pi) / sum(pi)
+    queue = (np.maximum(np.arange(states) - c, 0) * pi).sum()
+    return {"p_wait": pi[c:].sum(), "p_abandon": theta * queue / lam,
+            "mean_wait_min": queue / lam}
 
 
 def test_validate_erlang_c_table(capsys):

@@ -190,6 +190,15 @@ def test_error_below_an_overridden_subtree_names_the_option(tmp_path):
     assert str(path) not in str(err)
 
 
+def test_error_at_a_mapping_an_override_created_names_the_option(tmp_path):
+    """``--set start.x=1`` makes ``start`` (absent from the file) a mapping; the error at
+    ``start`` is the option's, not line 1 of the file (found by the --set fuzzing)."""
+    path, err = problems_of(tmp_path, GOOD, ["start.x=1"])
+    assert [str(p) for p in err.problems] == [
+        "--set start.x=1: start: expected a whole number, found {'x': 1} (dict)"]
+    assert str(path) not in str(err)
+
+
 def test_file_errors_still_located_with_overrides(tmp_path):
     path, err = problems_of(tmp_path, GOOD.replace("agents: 3", "agents: 0"), ["seed=5"])
     assert [(p.file, p.line, p.key) for p in err.problems] == [(str(path), 9, "teams.1.agents")]

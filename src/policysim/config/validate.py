@@ -196,9 +196,12 @@ def _locate(
     lines: Mapping[KeyPath, int],
     sources: Mapping[KeyPath, str],
 ) -> Problem:
-    """Make a problem at ``path``: from a ``--set`` if one set it, else the nearest line."""
+    """Make a problem at ``path``: from a ``--set`` if one set it (or, when the file does not
+    write ``path``, made it by setting a key below it), else the nearest line."""
     prefixes = [path[:n] for n in range(len(path), 0, -1)]
     override = next((sources[p] for p in prefixes if p in sources), None)
+    if override is None and path not in lines:
+        override = next((t for p, t in sources.items() if p[: len(path)] == path), None)
     if override is not None:
         return Problem(None, None, dotted(path), expected, found, override=override)
     line = next((lines[p] for p in prefixes if p in lines), None)
