@@ -2,10 +2,15 @@
 
 Every random draw in policysim comes from a stream named for what it draws ("demand.arrivals",
 "router.ties", ...). A stream is a numpy ``Generator`` seeded by a ``SeedSequence`` built from
-(seed, design point, replication, crc32(name)), so that:
+(seed, design point, replication, crc32(name)), except that **buyer-side streams** (names
+starting with ``demand.``) leave the design point out: (seed, 0, replication, crc32(name)).
+So:
 
 - two runs with the same seed and replication draw the same buyers whatever else differs
-  (team size, pay scheme): common random numbers for paired comparisons;
+  (team size, pay scheme, *and design point of a sweep*): common random numbers for paired
+  comparisons, and main effects of a sweep that carry no demand noise;
+- agent-side streams (abilities, choices, quits, routing ties) still differ between design
+  points, so the points of a sweep are not copies of one team;
 - adding a new stream never shifts the numbers of an existing one;
 - results do not depend on which worker runs a replication.
 """
@@ -17,8 +22,15 @@ import zlib
 import numpy as np
 
 
+#: Streams whose names start with this prefix draw the buyers; they ignore the design point.
+BUYER_SIDE = "demand."
+
+
 def stream(seed: int, rep: int, name: str, point: int = 0) -> np.random.Generator:
-    """Return the generator for stream ``name`` of replication ``rep`` at design ``point``."""
+    """Return the generator for stream ``name`` of replication ``rep`` at design ``point``
+    (buyer-side streams, ``demand.*``, are the same at every design point)."""
+    if name.startswith(BUYER_SIDE):
+        point = 0
     key = [int(seed) & 0xFFFFFFFF, int(seed) >> 32, int(point), int(rep), zlib.crc32(name.encode())]
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
 
