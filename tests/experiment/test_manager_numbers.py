@@ -96,3 +96,32 @@ def test_compare_render_has_a_mean_pay_row_and_the_tenure_table(tmp_path, cli):
     assert any(line.startswith("mean_pay ") for line in lines)
     assert "monthly pay per agent by tenure" in out
     assert "3 replications" in out and "warning: only 3 replications" in out
+
+
+def test_the_policy_switch_gives_pay_after_the_switch_labour_cost_and_profit():
+    from types import SimpleNamespace
+
+    from policysim.report import switch
+
+    agents = []
+    for rep in range(3):
+        for period in range(4):  # 30-day periods; the switch on day 60 (period 2)
+            cut = 1500.0 if period >= 2 else 0.0
+            agents += [{"scheme": "commission", "rep": rep, "period": period, "present": 1.0,
+                        "tenure_days": 400, "pay": 6000.0 + 10 * rep},
+                       {"scheme": "switch", "rep": rep, "period": period, "present": 1.0,
+                        "tenure_days": 400, "pay": 6000.0 + 10 * rep - cut}]
+    agents = pd.DataFrame(agents)
+    pay = switch.pay_after(agents, "switch", "commission", day=60, period_days=30)
+    assert pay["stay"]["mean"] == pytest.approx(6010.0)
+    assert pay["change"]["mean"] == pytest.approx(-1500.0)
+    assert pay["relative"]["mean"] == pytest.approx(-1500.0 / 6010.0)
+    base = [{"labour_cost": 100_000.0 + d, "profit": 50_000.0 - d} for d in (0.0, 5.0, 9.0)]
+    new = [{"labour_cost": 91_000.0 + d, "profit": 59_000.0 - d} for d in (0.0, 5.0, 9.0)]
+    res = SimpleNamespace(scenario=SimpleNamespace(sim=SimpleNamespace(period_days=30)),
+                          tables={"agents": agents}, differences={"switch": paired(new, base)},
+                          rows=lambda s: new if s == "switch" else base)
+    text = switch.money(res, switch.Plan("commission", "kpi", 60, "switch"), "commission")
+    assert text.startswith("Money: mean pay per agent after the switch 6,010 yuan a month "
+                           "staying on commission, 4,510 switching to kpi: -25.0% (")
+    assert "labour cost over the horizon -9.0% (" in text and "profit over the horizon +18" in text
