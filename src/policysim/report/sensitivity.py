@@ -192,7 +192,10 @@ def reversals(eff: pd.DataFrame) -> pd.DataFrame:
 
     def at(r) -> str:
         v = f"{r['value']:g}" if isinstance(r["value"], (int, float, np.number)) else r["value"]
-        return f"{v}: {r['mean']:+.2f} [{r['lo']:+.2f}, {r['hi']:+.2f}]"
+        num = [plain(r[k], 2, signed=True) for k in ("mean", "lo", "hi")]
+        return f"{v}: {num[0]} [{num[1]}, {num[2]}]"
+
+    from policysim.results.measures import plain
 
     rows = []
     for (fac, s, m), g in eff.groupby(["factor", "scheme", "metric"], sort=False):

@@ -158,8 +158,20 @@ def window_cis(m: pd.DataFrame, switch: str, stay: str, day: int) -> list[tuple[
     return out
 
 
+def _formatter(fmt: str):
+    """``fmt.format`` that writes a missing value as "n/a" and never "-0"."""
+    from policysim.results.measures import MISSING, missing, plain
+
+    decimals = int(fmt.split(".")[1][0])
+
+    def f(x: float) -> str:
+        return MISSING if missing(x) else plain(x, decimals, signed="+" in fmt)
+
+    return f
+
+
 def _text(ci: dict, unit: str, fmt: str) -> str:
-    f = fmt.format
+    f = _formatter(fmt)
     return f"{f(ci['mean'])} {unit} (95% CI {f(ci['ci_low'])} to {f(ci['ci_high'])})"
 
 
@@ -169,7 +181,7 @@ def windows(m: pd.DataFrame, switch: str, stay: str, day: int) -> pd.DataFrame:
     for name, _, cis in window_cis(m, switch, stay, day):
         row = {"window": name}
         for k, (lab, unit, fmt) in MEASURES.items():
-            ci, f = cis[k], fmt.format
+            ci, f = cis[k], _formatter(fmt)
             star = " *" if ci["n"] >= 2 and (ci["ci_low"] > 0 or ci["ci_high"] < 0) else ""
             row[f"{lab} ({unit})"] = (
                 f"{f(ci['mean'])} ({f(ci['ci_low'])} to {f(ci['ci_high'])}){star}"
