@@ -31,7 +31,26 @@ register_experiment(app)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 DaysOpt = Annotated[Optional[int], typer.Option("--days", min=1, max=3650, help="Days to simulate.")]
-RepsOpt = Annotated[Optional[int], typer.Option("--reps", min=1, max=10000, help="Replications.")]
+def _reps_value(text: Optional[str]) -> Optional[str]:
+    """``--reps``: a whole number from 1 to 10000, or ``auto``."""
+    if text is None or text.strip().lower() == "auto":
+        return None if text is None else "auto"
+    if text.strip().isdigit() and 1 <= int(text) <= 10000:
+        return str(int(text))
+    raise typer.BadParameter(f"expected a whole number from 1 to 10000 or auto, found {text!r}")
+
+
+RepsOpt = Annotated[Optional[str], typer.Option(
+    "--reps", callback=_reps_value, metavar="N|auto",
+    help="Replications: a number, or auto (add replications until every headline 95% interval "
+         "is within --precision, at most --max-reps).")]
+PrecisionOpt = Annotated[Optional[list[str]], typer.Option(
+    "--precision", metavar="METRIC=VALUE",
+    help="With --reps auto: the 95% half-width to reach, in the metric's unit (a share as a "
+         "fraction) or as a percentage of the baseline (revenue=2%); repeatable. Defaults: "
+         "docs/howto.md.")]
+MaxRepsOpt = Annotated[int, typer.Option(
+    "--max-reps", min=1, max=10000, help="With --reps auto: the most replications to run.")]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", min=0, help="Base random seed.")]
 SetOpt = Annotated[
     Optional[list[str]],
@@ -44,12 +63,34 @@ WorkersOpt = Annotated[
 ]
 
 
-def _load(path: Path, overrides: list[str] | None, days: int | None, reps: int | None,
+def _auto(reps: Optional[str], precision: list[str] | None, max_reps: int):
+    """The ``--reps auto`` settings (None for a fixed number); ``--precision`` needs auto."""
+    from policysim.experiment.auto import AutoSpec, parse_precision
+
+    if reps != "auto":
+        if precision:
+            raise UserError("--precision: only with --reps auto")
+        return None
+    return AutoSpec(parse_precision(precision), cap=max_reps)
+
+
+def _warn(n: int, quiet: bool) -> list[str]:
+    """The few-replications warning (also on stderr with --json)."""
+    from policysim.results.measures import few_reps
+
+    note = few_reps(n)
+    if note and quiet:
+        typer.echo(f"warning: {note}", err=True)
+    return [note] if note else []
+
+
+def _load(path: Path, overrides: list[str] | None, days: int | None, reps: str | None,
           seed: int | None):
     from policysim.config.schema import Scenario
     from policysim.config.validate import load_model
 
     extra = list(overrides or [])
+    reps = None if reps == "auto" else reps
     for key, value in (("days", days), ("reps", reps), ("seed", seed)):
         if value is not None:
             extra.append(f"sim.{key}={value}")
@@ -78,23 +119,20 @@ def _on_done(bar, out: Path | None, scn):
     return done
 
 
-def _fmt(name: str, value: float) -> str:
+def _table(metrics: dict[str, dict[str, float]], title: str, notes: list[str]) -> str:
+    """The run table: metric, mean and (from 2 replications) the 95% CI, aligned."""
+    from policysim.results.measures import align, interval_parts
     from policysim.results.metrics import FORMATS
 
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return FORMATS.get(name, "{:,.4g}").format(value)
-
-
-def _table(metrics: dict[str, dict[str, float]], title: str) -> str:
-    width = max(len(k) for k in metrics) + 2
-    lines = [title, f"{'metric':<{width}}{'mean':>14}   95% CI", "-" * (width + 44)]
-    for name, ci in metrics.items():
-        lines.append(
-            f"{name:<{width}}{_fmt(name, ci['mean']):>14}   "
-            f"[{_fmt(name, ci['ci_low'])}, {_fmt(name, ci['ci_high'])}]"
-        )
-    return "\n".join(lines)
+    keys = [k for k in FORMATS if k in metrics] + [k for k in metrics if k not in FORMATS]
+    one = all(ci["n"] < 2 for ci in metrics.values())
+    rows = []
+    for name in keys:
+        ci = metrics[name]
+        rows.append([name, *interval_parts(name, ci)])
+    header = ["metric", "mean"] if one else ["metric", "mean", "95% CI"]
+    return "\n".join([title, *(f"warning: {n}" for n in notes),
+                      align([r[:len(header)] for r in rows], header)])
 
 
 def _public(ci: dict[str, float]) -> dict[str, float | None]:
@@ -113,30 +151,48 @@ def run(
     json_: JsonOpt = False,
     workers: WorkersOpt = None,
     scheme: Annotated[Optional[str], typer.Option("--scheme", help="Pay scheme in force.")] = None,
+    precision: PrecisionOpt = None,
+    max_reps: MaxRepsOpt = 40,
 ) -> None:
     """Run replications of one scenario and print its metrics with 95% CIs."""
+    from policysim.experiment.auto import replicate_auto
+    from policysim.experiment.compare import with_reps
     from policysim.experiment.runner import default_workers, replicate, scheme_in_force
     from policysim.experiment.stats import summarize_reps
+    from policysim.results.measures import plural
     from policysim.results.store import write_tables
 
+    auto = _auto(reps, precision, max_reps)
     scn = _load(scenario, set_, days, reps, seed)
     chosen = scheme_in_force(scn, scheme)
-    n = scn.sim.reps
-    bar = _progress(n, json_)
-    outcomes = replicate(scn, n, scn.sim.seed, scn.sim.days, chosen,
-                         workers=workers or default_workers(), on_done=_on_done(bar, out, scn))
+    n_workers = workers or default_workers()
+    bar = _progress(auto.cap if auto else scn.sim.reps, json_)
+    done = _on_done(bar, out, scn)
+    if auto is None:
+        outcomes, how = replicate(scn, scn.sim.reps, scn.sim.seed, scn.sim.days, chosen,
+                                  workers=n_workers, on_done=done), None
+    else:
+        outcomes, how = replicate_auto(scn, chosen, n_workers, done, auto)
+        scn = with_reps(scn, how.reps)
     bar.close()
+    n = scn.sim.reps
     metrics = summarize_reps([o.summary for o in outcomes])
     if out is not None:
         write_tables(out, [o.plain() for o in outcomes], scn)
+    notes = _warn(n, json_)
     if json_:
         doc = {"scenario": scn.name, "scheme": chosen, "days": scn.sim.days, "reps": n,
-               "seed": scn.sim.seed, "metrics": {k: _public(v) for k, v in metrics.items()}}
+               "seed": scn.sim.seed, "metrics": {k: _public(v) for k, v in metrics.items()},
+               "warnings": notes}
+        if how is not None:
+            doc["reps_auto"] = how.public()
         typer.echo(json.dumps(doc, indent=2))
         return
-    title = (f"{scn.name}: scheme {chosen or '(none: fixed actions)'}, {scn.sim.days} days, "
-             f"{n} replications, seed {scn.sim.seed}")
-    typer.echo(_table(metrics, title))
+    title = (f"{scn.name}: scheme {chosen or '(none: fixed actions)'}, "
+             f"{plural(scn.sim.days, 'day')}, {plural(n, 'replication')}, seed {scn.sim.seed}")
+    if how is not None:
+        title += "\n" + how.text()
+    typer.echo(_table(metrics, title, notes))
     if out is not None:
         typer.echo(f"\ntables written to {out}/")
 
@@ -153,31 +209,52 @@ def compare(
     out: OutOpt = None,
     json_: JsonOpt = False,
     workers: WorkersOpt = None,
+    precision: PrecisionOpt = None,
+    max_reps: MaxRepsOpt = 40,
 ) -> None:
     """Run each scheme on the same buyers and print paired differences from the baseline."""
-    from policysim.experiment.compare import compare_schemes, pick_schemes
+    from policysim.experiment.compare import compare_schemes, pick_schemes, pay_by_tenure
 
+    auto = _auto(reps, precision, max_reps)
     scn = _load(scenario, set_, days, reps, seed)
     names, base = pick_schemes(scn, schemes, baseline)
-    bar = _progress(len(names) * scn.sim.reps, json_)
-    result = compare_schemes(scn, names, base, workers=workers, on_done=_on_done(bar, out, scn))
+    bar = _progress(len(names) * (auto.cap if auto else scn.sim.reps), json_)
+    result = compare_schemes(scn, names, base, workers=workers, on_done=_on_done(bar, out, scn),
+                             auto=auto)
     bar.close()
+    scn = result.scenario
     if out is not None:
         from policysim.results.store import write_tables
 
         write_tables(out, [o.plain() for o in result.outcomes], scn)
+    notes = _warn(result.reps, json_)
     if json_:
+        agents = result.agents()
         doc = {
-            "scenario": scn.name, "baseline": base, "days": scn.sim.days, "reps": scn.sim.reps,
+            "scenario": scn.name, "baseline": base, "days": scn.sim.days, "reps": result.reps,
             "seed": scn.sim.seed,
             "schemes": {n: {"metrics": {k: _public(v) for k, v in m.items()}}
                         for n, m in result.metrics.items()},
             "differences": {n: {k: _public(v) for k, v in d.items()}
                             for n, d in result.differences.items()},
+            "pay_by_tenure": {n: pay_by_tenure(agents, n, base, scn.sim.period_days)
+                              .to_dict(orient="records") for n in result.differences},
+            "warnings": notes,
         }
-        typer.echo(json.dumps(doc, indent=2))
+        if result.auto is not None:
+            doc["reps_auto"] = result.auto.public()
+        typer.echo(json.dumps(doc, indent=2, default=_plain))
         return
     typer.echo(result.render())
+
+
+def _plain(x):
+    """JSON for numpy numbers."""
+    import numpy as np
+
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(type(x).__name__)
 
 
 @validate_app.command("erlang-a")

@@ -37,7 +37,9 @@ def compare(tmp_path, capsys, *flags):
 
 def test_compare_json_contract(tmp_path, capsys):
     doc = compare(tmp_path, capsys, "--baseline", "kpi", "--workers", "1")
-    assert set(doc) == {"scenario", "baseline", "days", "reps", "seed", "schemes", "differences"}
+    # the keys of issue 3, plus those added by issue 12 (only added, none renamed)
+    assert set(doc) == {"scenario", "baseline", "days", "reps", "seed", "schemes", "differences",
+                        "pay_by_tenure", "warnings"}
     assert doc["baseline"] == "kpi" and doc["days"] == 40 and doc["reps"] == 3 and doc["seed"] == 5
     assert set(doc["schemes"]) == {"commission", "kpi", "contest"}
     assert set(doc["differences"]) == {"commission", "contest"}

@@ -44,7 +44,11 @@ def test_claims_hold_and_flip_where_planted():
     c3 = res.tests[res.tests["claim"] == "C3"]
     assert set(c3["verdict"]) == {"no data"}  # an undefined metric gives no verdict
     s = res.summary.set_index("claim")
-    assert s.loc["C4", ["points", "holds", "flips", "unclear"]].tolist() == [4, 0, 2, 2]
+    assert s.loc["C4", ["points", "holds", "flips", "unclear", "no data"]].tolist() == [4, 0, 2, 2, 0]
+    # C3's only metric is undefined: "no data" at every point, never "unclear" (the issue's
+    # "C3 unclear at 4" where the CSV said "no data")
+    assert s.loc["C3", ["unclear", "no data"]].tolist() == [0, 4]
+    assert "C3: holds at 0 of 4 points, flips at 0, unclear at 0, no data at 4" in res.render()
     assert s.loc["C4", "flips_at"] == "(rate=0.015); (rate=0.02)"
     by = res.by_factor[(res.by_factor["claim"] == "C4")].set_index("value")
     assert by.loc["0.02", "flips"] == 1 and by.loc["0.005", "unclear"] == 1
@@ -83,4 +87,30 @@ def test_a_single_point_without_factors():
     runs = planted_runs()
     res = analyze_claims(runs[runs.point == 0].drop(columns="rate"), [])
     assert res.summary.set_index("claim").loc["C1", "holds"] == 1
-    assert res.by_factor.empty and "C1: holds at 1/1 points" in res.render()
+    assert res.by_factor.empty and "C1: holds at 1 of 1 points" in res.render()
+
+
+def test_counts_per_test_as_well_as_per_claim():
+    """The issue's "C5 holds at 0/4" while its transfers test held at 3 of 4: each test is
+    counted too. C4's gini test holds at 2 and flips at 2; its turnover test is unclear."""
+    res = analyze_claims(planted_runs(), ["rate"])
+    t = res.by_test.set_index(["claim", "says"])
+    assert t.loc[("C4", "KPI pay narrows the pay gap"), ["holds", "flips"]].tolist() == [2, 2]
+    assert t.loc[("C4", "KPI pay lowers turnover"), "unclear"] == 4
+    text = res.render()
+    assert "C4: holds at 0 of 4 points, flips at 2, unclear at 2, no data at 0" in text
+    assert "    test 'KPI pay narrows the pay gap': holds at 2 of 4 points, flips at 2" in text
+
+
+def test_one_vocabulary_and_parameter_names_written_in_full():
+    from policysim.experiment.claims import VERDICTS
+
+    name = "behaviour.load_coupling_strength_of_agents"
+    runs = planted_runs().rename(columns={"rate": name})
+    res = analyze_claims(runs, [name])
+    for table in (res.tests, res.points):
+        assert set(table["verdict"]) <= set(VERDICTS)
+    for table in (res.by_factor, res.summary, res.by_test):
+        assert set(VERDICTS) <= set(table.columns)
+    flips_at = res.summary.set_index("claim").loc["C4", "flips_at"]
+    assert flips_at == f"({name}=0.015); ({name}=0.02)"

@@ -29,7 +29,9 @@ def test_defaults_pass_and_are_returned_typed():
     "changes,message",
     [
         ({"rep": 3}, "unknown parameter(s) rep for notebook scenario_report"),
-        ({"reps": "10"}, "reps: expected a whole number of at least 1 or None, found '10' (str)"),
+        ({"reps": "10"},
+         "reps: expected a whole number of at least 1, auto or None, found '10' (str)"),
+        ({"reps": "Auto"}, "reps: expected a whole number of at least 1, auto or None"),
         ({"reps": True}, "reps: expected a whole number"),
         ({"days": 2.5}, "days: expected a whole number"),
         ({"scenario": None}, "scenario: expected a string, found None"),
@@ -39,6 +41,15 @@ def test_defaults_pass_and_are_returned_typed():
 def test_unknown_or_ill_typed_parameters_are_refused(changes, message):
     with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
         P.check("scenario_report", namespace(**changes))
+
+
+def test_reps_auto_is_the_default_of_the_comparison_notebooks_only():
+    assert P.check("scenario_report", namespace())["reps"] == "auto"
+    assert P.from_cli("compare_schemes", [("reps", "auto")]) == {"reps": "auto"}
+    assert P.defaults("validation")["reps"] is None
+    with pytest.raises(UserError, match="-p reps: expected a whole number of at least 1 or "
+                       "None, found 'auto'"):
+        P.from_cli("sensitivity", [("reps", "auto")])
 
 
 def test_cli_texts_are_read_as_the_declared_type():

@@ -56,7 +56,8 @@ def test_headline_table_marks_clear_changes():
     base = [{"abandon_rate": 0.05 + d} for d in (0.0, 0.001, 0.002)]
     kpi = [{"abandon_rate": 0.07 + d} for d in (0.0, 0.001, 0.002)]
     table = verdict.headline_table(fake_results(base, kpi), ["abandon_rate"])
-    assert table.loc["abandonment", "commission"] == "5.1% [4.9%, 5.3%]"
+    # a share's interval is on the logit scale: a little wider above (t interval 4.9-5.3%)
+    assert table.loc["abandonment", "commission"] == "5.1% [4.9%, 5.4%]"
     assert table.loc["abandonment", "kpi - commission"].endswith(" *")
 
 
@@ -122,7 +123,7 @@ def test_switch_plan_reads_the_scenario_schedule(tmp_path):
     assert p == switch.Plan("b", "a", 30, "switch")
 
 
-def test_sensitivity_main_effects_average_over_the_other_factor_and_find_flips():
+def test_sensitivity_main_effects_average_over_the_other_factor_and_find_reversals():
     rng = np.random.default_rng(1)
     rows = []
     point = 0
@@ -142,11 +143,11 @@ def test_sensitivity_main_effects_average_over_the_other_factor_and_find_flips()
     t = eff[(eff["metric"] == "annual_turnover_rate")].set_index(["factor", "value"])
     assert t.loc[("behaviour.temperature", 60.0), "mean"] == pytest.approx(-5.0, abs=0.5)
     assert t.loc[("attrition.b_wage", 0.0), "mean"] == pytest.approx(0.0, abs=0.5)
-    table = sens.flips(eff)
+    table = sens.reversals(eff)
     assert table.loc[("behaviour.temperature", "kpi", "turnover change (points)"),
-                     "ranking flips"] == "YES"
+                     "ranking reverses"] == "YES"
     assert table.loc[("attrition.b_wage", "kpi", "turnover change (points)"),
-                     "ranking flips"] == "no"
+                     "ranking reverses"] == "no"
 
 
 def test_not_a_store_is_a_clear_error(tmp_path):

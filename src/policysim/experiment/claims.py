@@ -66,15 +66,18 @@ def claims_table(claims=CLAIMS) -> pd.DataFrame:
 
 @dataclass
 class ClaimsResult:
-    """Claims across a sweep.
+    """Claims across a sweep. Every count table has one column per verdict of
+    :data:`VERDICTS` (``no data`` counted apart from ``unclear``).
 
     Attributes:
         tests: One row per design point and test: point, factor values, claim, says, mean,
             ci_low, ci_high, n, verdict.
         points: One row per design point and claim: factor values, claim, verdict.
-        by_factor: One row per claim, factor and factor value (or tercile): points, holds,
-            flips, unclear.
-        summary: One row per claim: points, holds, flips, unclear, flips_at.
+        by_factor: One row per claim, factor and factor value (or tercile): points and the
+            count of each verdict.
+        summary: One row per claim: points, the count of each verdict, flips_at (the factor
+            values of the first points where it flips, names written in full).
+        by_test: The same per test: claim, says, points, counts, flips_at.
         skipped: Tests that could not be computed: claim, says, reason.
     """
 
@@ -83,13 +86,17 @@ class ClaimsResult:
     by_factor: pd.DataFrame
     summary: pd.DataFrame
     skipped: pd.DataFrame
+    by_test: pd.DataFrame | None = None
 
     def render(self) -> str:
-        """A short text report."""
+        """A short text report: per claim, then per test, the count of each verdict."""
         out = []
         for _, r in self.summary.iterrows():
-            out.append(f"{r['claim']}: holds at {r['holds']}/{r['points']} points, flips at "
-                       f"{r['flips']}, unclear at {r['unclear']}")
+            out.append(f"{r['claim']}: {_counts(r)}")
+            tests = self.by_test[self.by_test["claim"] == r["claim"]] \
+                if self.by_test is not None else []
+            if len(tests) > 1:
+                out += [f"    test '{t['says']}': {_counts(t)}" for _, t in tests.iterrows()]
             if r["holds"] == r["points"] or r["flips"] == r["points"] \
                     or r["holds"] + r["flips"] == 0:
                 continue  # the same everywhere: nothing to locate
@@ -104,6 +111,12 @@ class ClaimsResult:
             out.append("(one replication per point: every verdict is unclear; run --reps 2 "
                        "or more for intervals)")
         return "\n".join(out) if out else "no claim could be evaluated"
+
+
+def _counts(r) -> str:
+    """ "holds at 3 of 4 points, flips at 0, unclear at 1, no data at 0"."""
+    return (f"holds at {r['holds']} of {r['points']} points, flips at {r['flips']}, unclear "
+            f"at {r['unclear']}, no data at {r['no data']}")
 
 
 def analyze_claims(runs: pd.DataFrame, factors: list[str], claims=CLAIMS,
@@ -141,7 +154,8 @@ def analyze_claims(runs: pd.DataFrame, factors: list[str], claims=CLAIMS,
     tests = design.reset_index().merge(tests, on="point") if len(tests) else tests
     points = _per_point(tests, design)
     return ClaimsResult(tests, points, _by_factor(points, factors), _summary(points, factors),
-                        pd.DataFrame(skipped, columns=["claim", "says", "reason"]))
+                        pd.DataFrame(skipped, columns=["claim", "says", "reason"]),
+                        _summary(tests, factors, by=["claim", "says"]))
 
 
 def _missing(runs: pd.DataFrame, schemes: set, c: pd.Series) -> str | None:
@@ -214,30 +228,32 @@ def _by_factor(points: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
                                                     else k[1]))
         for claim, label in keys:
             g = groups.get_group((claim, label))
-            counts = g["verdict"].value_counts()
             rows.append({"claim": claim, "factor": f, "value": label, "points": len(g),
-                         "holds": int(counts.get("holds", 0)),
-                         "flips": int(counts.get("flips", 0)),
-                         "unclear": int(counts.get("unclear", 0) + counts.get("no data", 0))})
-    return pd.DataFrame(rows, columns=["claim", "factor", "value", "points", "holds", "flips",
-                                       "unclear"])
+                         **_tally(g["verdict"])})
+    return pd.DataFrame(rows, columns=["claim", "factor", "value", "points", *VERDICTS])
 
 
-def _summary(points: pd.DataFrame, factors: list[str], show: int = 5) -> pd.DataFrame:
+def _tally(verdicts: pd.Series) -> dict[str, int]:
+    counts = verdicts.value_counts()
+    return {v: int(counts.get(v, 0)) for v in VERDICTS}
+
+
+def _summary(points: pd.DataFrame, factors: list[str], show: int = 5,
+             by: list[str] | None = None) -> pd.DataFrame:
+    """Per claim (or per ``by`` group, e.g. claim and test): points, the count of each
+    verdict and where it flips (factor names in full, at most ``show`` points)."""
+    by = by or ["claim"]
     rows = []
-    for claim, g in points.groupby("claim", sort=True) if len(points) else []:
-        counts = g["verdict"].value_counts()
-        flips = g[g["verdict"] == "flips"]
+    for key, g in points.groupby(by, sort=True) if len(points) else []:
+        flips = g[g["verdict"] == FLIPS]
         where = ["(" + ", ".join(f"{f}={_show(r[f])}" for f in factors) + ")" if factors
                  else "the only point" for _, r in flips.head(show).iterrows()]
         if len(flips) > show:
             where.append(f"... {len(flips) - show} more")
-        rows.append({"claim": claim, "points": len(g), "holds": int(counts.get("holds", 0)),
-                     "flips": int(counts.get("flips", 0)),
-                     "unclear": int(len(g) - counts.get("holds", 0) - counts.get("flips", 0)),
+        ids = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+        rows.append({**ids, "points": len(g), **_tally(g["verdict"]),
                      "flips_at": "; ".join(where)})
-    return pd.DataFrame(rows, columns=["claim", "points", "holds", "flips", "unclear",
-                                       "flips_at"])
+    return pd.DataFrame(rows, columns=[*by, "points", *VERDICTS, "flips_at"])
 
 
 # ------------------------------------------------------------------ one store: C3, C6-C9

@@ -309,7 +309,7 @@ def analyze(out: str | Path, plot: Callable[..., Path] | None = None) -> Analysi
     claims = None
     if runs["scheme"].nunique() >= 2 or "commission" in set(runs["scheme"]):
         claims = analyze_claims(runs, design.keys)
-        for name in ("tests", "points", "by_factor", "summary", "skipped"):
+        for name in ("tests", "points", "by_factor", "summary", "by_test", "skipped"):
             files.append(_csv(getattr(claims, name), folder / f"claims_{name}.csv"))
     return Analysis(sens, claims, files)
 

@@ -27,12 +27,11 @@ from policysim.experiment.claims import (
     extra_effects,
     verdict,
 )
+from policysim.results import measures as M
 
 
 def _unit(metric: str) -> tuple[float, str]:
-    from policysim.report.verdict import METRICS
-
-    kind = METRICS[metric].kind if metric in METRICS else "index"
+    kind = M.metric(metric).kind
     plain = {"pay_gini": "Gini", "transfers": "chats", "pay_luck_corr": "correlation",
              "pay_skill_corr": "correlation"}.get(metric, "")
     return {"rate": (100.0, "points"), "seconds": (1.0, "s"), "yuan": (1.0, "yuan")}.get(
@@ -40,9 +39,7 @@ def _unit(metric: str) -> tuple[float, str]:
 
 
 def _label(metric: str) -> str:
-    from policysim.report.verdict import METRICS
-
-    return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
+    return M.metric(metric).label
 
 
 def project_tests(res, commission: str, kpi: str, group: str) -> list[dict]:
@@ -98,12 +95,19 @@ def evaluate(res, commission: str, kpi: str, group: str) -> pd.DataFrame:
     return out.sort_values("claim", kind="stable").reset_index(drop=True)
 
 
+def _num(x: float) -> str:
+    """Three significant digits, signed, never in scientific notation."""
+    a = abs(x)
+    return M.plain(x, 0 if a >= 100 else 1 if a >= 10 else 2 if a >= 1 else 3, signed=True)
+
+
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
     """The claims table with the effect as 'mean (95% CI lo to hi) unit'."""
     t = table.copy()
     t["effect (95% CI)"] = t.apply(
-        lambda r: "n/a" if math.isnan(r["effect"]) else
-        f"{r['effect']:+.3g} ({r['ci_low']:+.3g} to {r['ci_high']:+.3g}) {r['unit']}", axis=1)
+        lambda r: M.MISSING if math.isnan(r["effect"]) else
+        f"{_num(r['effect'])} ({_num(r['ci_low'])} to {_num(r['ci_high'])}) {r['unit']}",
+        axis=1)
     t["claim"] = t["claim"] + " " + t["short"]
     return t[["claim", "test", "effect (95% CI)", "verdict", "cannot express yet"]].set_index(
         ["claim", "test"])

@@ -40,9 +40,16 @@ def overrides(params: dict[str, Any], extra: list[str] | tuple[str, ...] = ()) -
     """``--set`` texts for the scenario from the notebook parameters (and ``extra``)."""
     out = split_list(params.get("overrides") or "", ";")
     for key in ("reps", "days", "seed"):
-        if params.get(key) is not None:
+        if params.get(key) is not None and params[key] != "auto":
             out.append(f"sim.{key}={params[key]}")
     return [*out, *extra]
+
+
+def auto(params: dict[str, Any]):
+    """The ``--reps auto`` settings when ``reps`` is "auto" (else None)."""
+    from policysim.experiment.auto import AutoSpec
+
+    return AutoSpec() if params.get("reps") == "auto" else None
 
 
 def load_scenario(params: dict[str, Any], extra: list[str] | tuple[str, ...] = ()) -> Scenario:
@@ -77,6 +84,7 @@ class Results:
         differences: scheme -> metric -> CI of (scheme - baseline), paired by replication.
         tables: runs, daily, agents, hourly (tidy; ``scheme`` and ``rep`` columns).
         outcomes: The raw outcomes (for ``write_tables``).
+        auto: How ``reps="auto"`` ended (None for a fixed number).
     """
 
     scenario: Scenario
@@ -86,6 +94,7 @@ class Results:
     differences: dict[str, dict[str, dict[str, float]]]
     tables: dict[str, pd.DataFrame]
     outcomes: list = field(repr=False, default_factory=list)
+    auto: Any = None
 
     def rows(self, scheme: str) -> list[dict[str, float]]:
         """Per-replication summaries of ``scheme`` (ordered by replication)."""
@@ -104,14 +113,19 @@ def _label(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def run_schemes(
-    scn: Scenario, schemes: str = "", baseline: str = "", n_workers: int = 1, on_done=None
+    scn: Scenario, schemes: str = "", baseline: str = "", n_workers: int = 1, on_done=None,
+    auto=None,
 ) -> Results:
     """Compare ``schemes`` (comma list; '' = all) of ``scn`` on common random numbers.
 
     A scenario without schemes runs plain replications with the default fixed actions, so a
-    report can still show service and sales (one "scheme", no differences).
+    report can still show service and sales (one "scheme", no differences). With ``auto``
+    (:func:`auto`) replications are added until the headline numbers are precise enough;
+    ``Results.scenario.sim.reps`` says how many ran.
     """
+    from policysim.experiment.compare import with_reps
     from policysim.experiment.runner import replicate, tables
+    from policysim.experiment.stats import summarize_reps
 
     if not scn.schemes:
         if schemes or baseline:
@@ -119,20 +133,24 @@ def run_schemes(
                 f"{scn.name}: the scenario defines no schemes, found "
                 f"schemes={schemes!r} baseline={baseline!r}"
             )
-        outcomes = replicate(
-            scn, scn.sim.reps, scn.sim.seed, scn.sim.days, None, workers=n_workers, on_done=on_done
-        )
-        from policysim.experiment.stats import summarize_reps
+        how = None
+        if auto is None:
+            outcomes = replicate(scn, scn.sim.reps, scn.sim.seed, scn.sim.days, None,
+                                 workers=n_workers, on_done=on_done)
+        else:
+            from policysim.experiment.auto import replicate_auto
 
+            outcomes, how = replicate_auto(scn, None, n_workers, on_done, auto)
+            scn = with_reps(scn, how.reps)
         metrics = {NO_SCHEME: summarize_reps([o.summary for o in outcomes])}
-        return Results(scn, [NO_SCHEME], NO_SCHEME, metrics, {}, _label(tables(outcomes)), outcomes)
+        return Results(scn, [NO_SCHEME], NO_SCHEME, metrics, {}, _label(tables(outcomes)),
+                       outcomes, how)
     from policysim.experiment.compare import compare_schemes, pick_schemes
 
     names, base = pick_schemes(scn, schemes or None, baseline or None)
-    cmp = compare_schemes(scn, names, base, workers=n_workers, on_done=on_done)
-    return Results(
-        scn, names, base, cmp.metrics, cmp.differences, _label(tables(cmp.outcomes)), cmp.outcomes
-    )
+    cmp = compare_schemes(scn, names, base, workers=n_workers, on_done=on_done, auto=auto)
+    return Results(cmp.scenario, names, base, cmp.metrics, cmp.differences,
+                   _label(tables(cmp.outcomes)), cmp.outcomes, cmp.auto)
 
 
 def write(res: Results, directory: Path) -> Path:
@@ -143,11 +161,20 @@ def write(res: Results, directory: Path) -> Path:
     return directory
 
 
-def describe(scn: Scenario) -> str:
-    """One line saying what was run."""
+def describe(scn: Scenario, res: Results | None = None) -> str:
+    """One line saying what was run; with ``res``, how ``reps="auto"`` ended and the
+    few-replications warning."""
+    from policysim.results.measures import few_reps, plural
+
     teams = len(scn.teams)
-    return (
-        f"**{scn.name}**: {scn.n_agents} agents in {teams} team{'s' * (teams > 1)}, "
-        f"about {scn.demand.daily_volume:,.0f} inquiries a day, {scn.sim.days} days, "
-        f"{scn.sim.reps} replications, seed {scn.sim.seed}."
+    text = (
+        f"**{scn.name}**: {plural(scn.n_agents, 'agent')} in {plural(teams, 'team')}, "
+        f"about {scn.demand.daily_volume:,.0f} inquiries a day, {plural(scn.sim.days, 'day')}, "
+        f"{plural(scn.sim.reps, 'replication')}, seed {scn.sim.seed}."
     )
+    if res is not None and res.auto is not None:
+        text += f" ({res.auto.text()}.)"
+    note = few_reps(scn.sim.reps)
+    if note:
+        text += f"\n\n**Warning:** {note}."
+    return text

@@ -36,6 +36,7 @@ class Param:
         choices: Accepted strings, if restricted.
         number_ok: A ``str`` that also takes a number (a one-item list such as
             ``-p loads 0.9``, which papermill passes as a float).
+        words: Strings a number parameter also takes (``reps``: "auto").
     """
 
     name: str
@@ -46,6 +47,7 @@ class Param:
     minimum: float | None = None
     choices: tuple[str, ...] | None = None
     number_ok: bool = False
+    words: tuple[str, ...] = ()
 
     def expected(self) -> str:
         text = _KINDS[self.kind]
@@ -53,13 +55,18 @@ class Param:
             text += f" of at least {self.minimum:g}"
         if self.choices:
             text = "one of " + ", ".join(self.choices)
+        text += "".join(f", {w}" if self.optional else f" or {w}" for w in self.words)
         return text + (" or None" if self.optional else "")
 
 
-def _common(scenario: str = "scenarios/baseline.yaml") -> list[Param]:
+def _common(scenario: str = "scenarios/baseline.yaml", auto: bool = True) -> list[Param]:
+    reps = (Param("reps", "int", "auto", "replications: a number, auto (until every headline "
+                  "95% interval is within its precision, at most 40; docs/howto.md) or None "
+                  "(sim.reps of the scenario)", True, 1, words=("auto",)) if auto else
+            Param("reps", "int", None, "replications (None: sim.reps of the scenario)", True, 1))
     return [
         Param("scenario", "str", scenario, "scenario YAML file"),
-        Param("reps", "int", None, "replications (None: sim.reps of the scenario)", True, 1),
+        reps,
         Param("days", "int", None, "days simulated (None: sim.days of the scenario)", True, 1),
         Param("seed", "int", None, "base random seed (None: sim.seed of the scenario)", True, 0),
         Param(
@@ -114,7 +121,7 @@ NOTEBOOKS: dict[str, list[Param]] = {
         ),
     ],
     "sensitivity": [
-        *_common(),
+        *_common(auto=False),
         Param(
             "sweep_dir",
             "str",
@@ -131,7 +138,7 @@ NOTEBOOKS: dict[str, list[Param]] = {
         *_SCHEMES,
     ],
     "validation": [
-        *_common(),
+        *_common(auto=False),
         Param("agents", "int", 10, "agents c of the M/M/c+M store", minimum=1),
         Param(
             "loads",
@@ -196,6 +203,8 @@ def coerce(param: Param, value: Any, where: str = "") -> Any:
         if param.optional:
             return None
         raise bad()
+    if isinstance(value, str) and value in param.words:
+        return value
     if param.kind == "bool":
         if not isinstance(value, bool):
             raise bad()
@@ -229,6 +238,8 @@ def parse_text(param: Param, text: str) -> Any:
     where = f"-p {param.name}"
     if param.optional and text.strip() in ("None", "none", "null", ""):
         return None
+    if text.strip() in param.words:
+        return text.strip()
     if param.kind == "str":
         return coerce(param, text, where)
     if param.kind == "bool":

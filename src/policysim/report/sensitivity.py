@@ -11,7 +11,9 @@ For every design point and every scheme other than the baseline, the paired diff
 (scheme - baseline, replication by replication on common random numbers) of each headline
 metric is computed; the report shows its **main effect** along each factor (the
 per-replication differences averaged over the points that share a factor value, then a t
-interval across replications) and says where the sign of a clear effect flips. The field
+interval across replications) and says where the ranking reverses (a clear effect one way
+at some value of a factor and a clear effect the other way at another; "flips" is kept for
+a field claim found the other way round, :mod:`policysim.experiment.claims`). The field
 claims across the design come from :func:`policysim.experiment.claims.analyze_claims`, and
 Sobol or Morris indices, for such designs, from :mod:`policysim.experiment.sensitivity`.
 """
@@ -184,13 +186,16 @@ def main_effects(runs: pd.DataFrame, factors: list[str], baseline: str = "") -> 
     return pd.DataFrame(rows)
 
 
-def flips(eff: pd.DataFrame) -> pd.DataFrame:
+def reversals(eff: pd.DataFrame) -> pd.DataFrame:
     """Per factor, scheme and metric: the effect at the lowest and highest level, and whether
-    the sign of a clear effect flips along the factor."""
+    the ranking reverses along the factor (clear effects of both signs)."""
 
     def at(r) -> str:
         v = f"{r['value']:g}" if isinstance(r["value"], (int, float, np.number)) else r["value"]
-        return f"{v}: {r['mean']:+.2f} [{r['lo']:+.2f}, {r['hi']:+.2f}]"
+        num = [plain(r[k], 2, signed=True) for k in ("mean", "lo", "hi")]
+        return f"{v}: {num[0]} [{num[1]}, {num[2]}]"
+
+    from policysim.results.measures import plain
 
     rows = []
     for (fac, s, m), g in eff.groupby(["factor", "scheme", "metric"], sort=False):
@@ -198,5 +203,5 @@ def flips(eff: pd.DataFrame) -> pd.DataFrame:
         up, down = (g["lo"] > 0).any(), (g["hi"] < 0).any()
         rows.append({"factor": fac, "scheme": s, "measure": METRICS.get(m, m),
                      "at lowest value": at(g.iloc[0]), "at highest value": at(g.iloc[-1]),
-                     "ranking flips": "YES" if up and down else "no"})
+                     "ranking reverses": "YES" if up and down else "no"})
     return pd.DataFrame(rows).set_index(["factor", "scheme", "measure"])

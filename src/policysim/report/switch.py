@@ -158,8 +158,20 @@ def window_cis(m: pd.DataFrame, switch: str, stay: str, day: int) -> list[tuple[
     return out
 
 
+def _formatter(fmt: str):
+    """``fmt.format`` that writes a missing value as "n/a" and never "-0"."""
+    from policysim.results.measures import MISSING, missing, plain
+
+    decimals = int(fmt.split(".")[1][0])
+
+    def f(x: float) -> str:
+        return MISSING if missing(x) else plain(x, decimals, signed="+" in fmt)
+
+    return f
+
+
 def _text(ci: dict, unit: str, fmt: str) -> str:
-    f = fmt.format
+    f = _formatter(fmt)
     return f"{f(ci['mean'])} {unit} (95% CI {f(ci['ci_low'])} to {f(ci['ci_high'])})"
 
 
@@ -169,7 +181,7 @@ def windows(m: pd.DataFrame, switch: str, stay: str, day: int) -> pd.DataFrame:
     for name, _, cis in window_cis(m, switch, stay, day):
         row = {"window": name}
         for k, (lab, unit, fmt) in MEASURES.items():
-            ci, f = cis[k], fmt.format
+            ci, f = cis[k], _formatter(fmt)
             star = " *" if ci["n"] >= 2 and (ci["ci_low"] > 0 or ci["ci_high"] < 0) else ""
             row[f"{lab} ({unit})"] = (
                 f"{f(ci['mean'])} ({f(ci['ci_low'])} to {f(ci['ci_high'])}){star}"
@@ -195,3 +207,61 @@ def verdict(m: pd.DataFrame, p: Plan, stay: str) -> str:
         f"{p.current} changes, per month on average over {months} (every full month after "
         f"the switch): " + "; ".join(parts) + "."
     )
+
+
+def pay_after(agents: pd.DataFrame, switch: str, stay: str, day: int,
+              period_days: int = 30) -> dict[str, dict]:
+    """Mean monthly pay of an agent (full pay periods that start on or after the switch)
+    on each path, per replication, and the paired change.
+
+    Returns:
+        {"stay": CI, "switch": CI, "change": CI, "relative": CI of switch / stay - 1}.
+    """
+    from policysim.experiment.stats import ratio_ci
+
+    a = agents[agents["scheme"].isin([switch, stay])]
+    if "present" in a.columns:
+        a = a[a["present"] >= 0.999]
+    a = a[a["period"] * period_days >= day]
+    per = (a.assign(monthly=a["pay"] * MONTH_DAYS / period_days)
+           .groupby(["scheme", "rep"])["monthly"].mean().unstack(0))
+    if switch not in per.columns or stay not in per.columns:
+        return {}
+    both = per[[switch, stay]].dropna()
+    return {"stay": mean_ci(both[stay]), "switch": mean_ci(both[switch]),
+            "change": mean_ci(both[switch] - both[stay]),
+            "relative": ratio_ci(both[switch], both[stay])}
+
+
+def money(res, p: Plan, stay: str) -> str:
+    """The manager's numbers of the switch: mean pay per agent after it on both paths, and
+    labour cost and profit over the horizon (paired; before the switch both paths are the
+    same, so the whole difference arises after it)."""
+    from policysim.experiment.compare import pay_by_tenure
+    from policysim.experiment.stats import clear
+    from policysim.report import verdict as V
+    from policysim.results import measures as M
+
+    parts = []
+    period = res.scenario.sim.period_days
+    pay = pay_after(res.tables["agents"], p.scheme, stay, p.day, period)
+    if pay:
+        star = " *" if clear(pay["change"]) else ""
+        parts.append(f"mean pay per agent after the switch {M.money(pay['stay']['mean'])} "
+                     f"yuan a month staying on {p.current}, {M.money(pay['switch']['mean'])} "
+                     f"switching to {p.proposed}: "
+                     f"{V.change('mean_pay', pay['change'], pay['relative'])}{star}")
+    rows_a, rows_b = res.rows(p.scheme), res.rows(stay)
+    for name in ("labour_cost", "profit"):
+        d = res.differences.get(p.scheme, {}).get(name)
+        if d is None:
+            continue
+        star = " *" if clear(d) else ""
+        parts.append(f"{M.metric(name).label} over the horizon "
+                     f"{V.change(name, d, V.relative(rows_a, rows_b, name))}{star}")
+    bands = pay_by_tenure(res.tables["agents"], p.scheme, stay, period)
+    if len(bands):
+        parts.append("monthly pay by tenure over the horizon: " + ", ".join(
+            f"{r['band']} {M.money(r['change'], signed=True)}" + (" *" if r["clear"] else "")
+            for _, r in bands.iterrows()))
+    return ("Money: " + "; ".join(parts) + ".") if parts else ""

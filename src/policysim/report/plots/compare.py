@@ -15,7 +15,7 @@ from policysim.report.plots.common import colours, compact_ticks, figure
 def differences(res, metrics: list[str]) -> Figure:
     """Paired change of each scheme from the baseline, one small panel per metric, with the
     95% CI; the dotted line is 'no change'."""
-    from policysim.report.verdict import METRICS
+    from policysim.results.measures import METRICS
 
     others = [s for s in res.names if s != res.baseline]
     metrics = [m for m in metrics if m in res.metrics[res.names[0]]]
