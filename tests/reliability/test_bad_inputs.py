@@ -185,8 +185,9 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
     ("no_shifts", "shifts: []\n", [], ["{f}:1: shifts: expected at least 1 item(s)"]),
     ("shifts_leave_evening_uncovered",
      "shifts:\n  - {name: early, start: '08:00', end: '16:00'}\n", [],
-     ["{f}:1: shifts: expected every hour with demand must be covered",
-      "uncovered hours [16, 17, 18, 19, 20, 21, 22, 23]"]),
+     ["{f}:1: shifts: expected a shift covering every hour with demand",
+      "set demand.hour_profile (24 values, 0 where the store is closed) or add a shift "
+      "covering them", "found demand but no shift during 16:00-24:00"]),
     ("overnight_shift", "shifts:\n  - {name: night, start: '22:00', end: '06:00'}\n", [],
      ["{f}:2: shifts.0.end: expected after start (22 h); overnight shifts are split"]),
     ("shift_time_unreadable", "shifts:\n  - {name: a, start: 8h, end: '16:00'}\n", [],
