@@ -11,9 +11,10 @@ direction (higher or lower is better); nothing here knows any scheme by its name
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 #: Period metrics a KPI or contest may use, and whether higher values are better.
 METRICS: dict[str, bool] = {
@@ -32,6 +33,25 @@ MetricName = Literal[
 ]
 
 
+_PERCENT = re.compile(r"\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*")
+
+
+def percent(value: object) -> object:
+    """Read a percentage text as a fraction ("1%" -> 0.01, "12.5 %" -> 0.125).
+
+    A share or rate is a number from 0 to 1; a store manager often writes it as a percentage,
+    and ``rate: 1%`` is unambiguous, so it is accepted. Any other value is left for the
+    number check (``rate: 1`` stays 1, i.e. 100%; a warning flags a commission that high).
+    """
+    if isinstance(value, str) and (match := _PERCENT.fullmatch(value)):
+        return float(match.group(1)) / 100.0
+    return value
+
+
+#: A share or rate from 0 to 1, also written as a percentage ("1%").
+Share = Annotated[float, BeforeValidator(percent), Field(ge=0.0, le=1.0)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -39,9 +59,9 @@ class _Strict(BaseModel):
 class Commission(_Strict):
     """rate x share x (sales - target)+; with target 0 and share 1 simply rate x sales."""
 
-    rate: float = Field(default=0.02, ge=0.0, le=1.0)
+    rate: Share = 0.02
     target: float = Field(default=0.0, ge=0.0)
-    share: float = Field(default=1.0, ge=0.0, le=1.0)
+    share: Share = 1.0
 
 
 class KpiMetric(_Strict):

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from policysim.config.pay import SchemeSpec
+from policysim.config.pay import SchemeSpec, Share
 
 
 class Strict(BaseModel):
@@ -57,7 +57,7 @@ def _in_day(hours: float) -> float:
 
 
 TimeOfDay = Annotated[float, BeforeValidator(_time_of_day), AfterValidator(_in_day)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Probability = Share
 PosFloat = Annotated[float, Field(gt=0.0)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
 
@@ -347,8 +347,9 @@ class Scenario(Strict):
         gaps = [h for h in open_hours if not covered[h]]
         if gaps:
             raise ValueError(
-                "shifts: every hour with demand must be covered by a full shift hour; "
-                f"uncovered hours {gaps} have hour_profile > 0"
+                "shifts: a shift covering every hour with demand (demand.hour_profile > 0); "
+                "set demand.hour_profile (24 values, 0 where the store is closed) or add a "
+                f"shift covering them, found demand but no shift during {_hour_spans(gaps)}"
             )
         for name, spec in self.schemes.items():
             for switch in spec.schedule or []:
@@ -381,6 +382,18 @@ class Scenario(Strict):
     @property
     def n_agents(self) -> int:
         return sum(t.agents for t in self.teams)
+
+
+def _hour_spans(hours: list[int]) -> str:
+    """Hours of the day as spans, e.g. [0, 1, 2, 23] -> "00:00-03:00 and 23:00-24:00"."""
+    spans: list[list[int]] = []
+    for hour in hours:
+        if spans and spans[-1][1] == hour:
+            spans[-1][1] = hour + 1
+        else:
+            spans.append([hour, hour + 1])
+    texts = [f"{a:02d}:00-{b:02d}:00" for a, b in spans]
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
 
 
 def _max_event(demand: Demand) -> float:
