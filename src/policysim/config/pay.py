@@ -11,6 +11,7 @@ direction (higher or lower is better); nothing here knows any scheme by its name
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Literal
 
@@ -130,10 +131,21 @@ class Ranking(_Strict):
 
 
 class Switch(_Strict):
-    """From ``day`` on, the scheme named ``scheme`` is in force."""
+    """From ``day`` on, the scheme named ``scheme`` is in force.
 
-    day: int = Field(ge=0)
+    A switch may give a calendar ``date`` instead of a day number; the scenario converts it
+    with ``sim.start_date`` (day 0) and keeps the date for reports.
+    """
+
+    day: int | None = Field(default=None, ge=0)
+    date: dt.date | None = None
     scheme: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _when(self) -> Switch:
+        if self.day is None:
+            raise ValueError("day: a day number (day: 180) or a date (date: 2026-07-01)")
+        return self
 
 
 class SchemeSpec(_Strict):
@@ -153,5 +165,6 @@ class SchemeSpec(_Strict):
                 raise ValueError("schedule: a schedule names other schemes; give no components beside it")
             days = [s.day for s in self.schedule]
             if days[0] != 0 or any(a >= b for a, b in zip(days, days[1:])):
-                raise ValueError(f"schedule: days increasing and starting at 0, found {days}")
+                raise ValueError("schedule: days increasing and starting at 0 (date: "
+                                 f"sim.start_date), found days {days}")
         return self

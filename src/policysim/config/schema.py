@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from policysim.config.dates import DEFAULT_START, date_switches, hour_spans
 from policysim.config.pay import SchemeSpec, Share
 
 
@@ -290,7 +291,7 @@ class Sim(Strict):
     """Horizon and bookkeeping of one run."""
 
     days: int = Field(default=365, ge=1, le=3650)
-    start_date: dt.date = dt.date(2026, 1, 1)
+    start_date: dt.date = DEFAULT_START
     period_days: int = Field(default=30, ge=1, le=366)
     reps: int = Field(default=5, ge=1, le=10000)
     seed: int = Field(default=20261123, ge=0, lt=2**63)
@@ -333,6 +334,11 @@ class Scenario(Strict):
     schemes: dict[str, SchemeSpec] = Field(default_factory=dict)
     scheme: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _switch_dates(cls, data: object) -> object:
+        return date_switches(data)
+
     @model_validator(mode="after")
     def _coherent(self) -> Scenario:
         names = [t.name for t in self.teams]
@@ -349,7 +355,7 @@ class Scenario(Strict):
             raise ValueError(
                 "shifts: a shift covering every hour with demand (demand.hour_profile > 0); "
                 "set demand.hour_profile (24 values, 0 where the store is closed) or add a "
-                f"shift covering them, found demand but no shift during {_hour_spans(gaps)}"
+                f"shift covering them, found demand but no shift during {hour_spans(gaps)}"
             )
         for name, spec in self.schemes.items():
             for switch in spec.schedule or []:
@@ -360,11 +366,20 @@ class Scenario(Strict):
                         f"schemes.{name}.schedule: a scheme with components, one of {plain}, "
                         f"found {switch.scheme!r}"
                     )
-                if switch.day >= self.sim.days:
+            for i, switch in enumerate(spec.schedule or []):
+                if switch.day < self.sim.days:
+                    continue
+                if switch.date is not None:
+                    last = self.sim.start_date + dt.timedelta(days=self.sim.days - 1)
                     raise ValueError(
-                        f"schemes.{name}.schedule: switch day below the horizon "
-                        f"sim.days={self.sim.days}, found day {switch.day}"
+                        f"schemes.{name}.schedule.{i}.date: a date from sim.start_date "
+                        f"({self.sim.start_date}) to the last day simulated ({last}, "
+                        f"sim.days={self.sim.days}), found {switch.date}"
                     )
+                raise ValueError(
+                    f"schemes.{name}.schedule.{i}.day: switch day below the horizon "
+                    f"sim.days={self.sim.days}, found day {switch.day}"
+                )
         if self.scheme is not None and self.scheme not in self.schemes:
             raise ValueError(
                 f"scheme: one of the schemes defined ({sorted(self.schemes)}), found {self.scheme!r}"
@@ -382,18 +397,6 @@ class Scenario(Strict):
     @property
     def n_agents(self) -> int:
         return sum(t.agents for t in self.teams)
-
-
-def _hour_spans(hours: list[int]) -> str:
-    """Hours of the day as spans, e.g. [0, 1, 2, 23] -> "00:00-03:00 and 23:00-24:00"."""
-    spans: list[list[int]] = []
-    for hour in hours:
-        if spans and spans[-1][1] == hour:
-            spans[-1][1] = hour + 1
-        else:
-            spans.append([hour, hour + 1])
-    texts = [f"{a:02d}:00-{b:02d}:00" for a, b in spans]
-    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
 
 
 def _max_event(demand: Demand) -> float:
