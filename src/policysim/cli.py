@@ -97,6 +97,13 @@ def _table(metrics: dict[str, dict[str, float]], title: str) -> str:
     return "\n".join(lines)
 
 
+def _warn(notes: list[str]) -> list[str]:
+    """Print plausibility warnings on stderr (they never fail a command); return them."""
+    for note in notes:
+        typer.echo(f"warning: {note}", err=True)
+    return notes
+
+
 def _public(ci: dict[str, float]) -> dict[str, float | None]:
     """The JSON face of an interval; undefined values (NaN) become null."""
     return {k: (None if math.isnan(ci[k]) else float(ci[k])) for k in ("mean", "ci_low", "ci_high")}
@@ -117,10 +124,12 @@ def run(
     """Run replications of one scenario and print its metrics with 95% CIs."""
     from policysim.experiment.runner import default_workers, replicate, scheme_in_force
     from policysim.experiment.stats import summarize_reps
+    from policysim.results.plausibility import result_warnings, scenario_warnings
     from policysim.results.store import write_tables
 
     scn = _load(scenario, set_, days, reps, seed)
     chosen = scheme_in_force(scn, scheme)
+    notes = _warn(scenario_warnings(scn))
     n = scn.sim.reps
     bar = _progress(n, json_)
     outcomes = replicate(scn, n, scn.sim.seed, scn.sim.days, chosen,
@@ -129,9 +138,11 @@ def run(
     metrics = summarize_reps([o.summary for o in outcomes])
     if out is not None:
         write_tables(out, outcomes, scn)
+    notes += _warn(result_warnings(scn, metrics, chosen))
     if json_:
         doc = {"scenario": scn.name, "scheme": chosen, "days": scn.sim.days, "reps": n,
-               "seed": scn.sim.seed, "metrics": {k: _public(v) for k, v in metrics.items()}}
+               "seed": scn.sim.seed, "metrics": {k: _public(v) for k, v in metrics.items()},
+               "warnings": notes}
         typer.echo(json.dumps(doc, indent=2))
         return
     title = (f"{scn.name}: scheme {chosen or '(none: fixed actions)'}, {scn.sim.days} days, "
@@ -156,9 +167,11 @@ def compare(
 ) -> None:
     """Run each scheme on the same buyers and print paired differences from the baseline."""
     from policysim.experiment.compare import compare_schemes, pick_schemes
+    from policysim.results.plausibility import result_warnings, scenario_warnings
 
     scn = _load(scenario, set_, days, reps, seed)
     names, base = pick_schemes(scn, schemes, baseline)
+    notes = _warn(scenario_warnings(scn))
     bar = _progress(len(names) * scn.sim.reps, json_)
     result = compare_schemes(scn, names, base, workers=workers, on_done=_on_done(bar, out, scn))
     bar.close()
@@ -166,6 +179,8 @@ def compare(
         from policysim.results.store import write_tables
 
         write_tables(out, result.outcomes, scn)
+    for name, m in result.metrics.items():
+        notes += _warn(result_warnings(scn, m, name))
     if json_:
         doc = {
             "scenario": scn.name, "baseline": base, "days": scn.sim.days, "reps": scn.sim.reps,
@@ -174,6 +189,7 @@ def compare(
                         for n, m in result.metrics.items()},
             "differences": {n: {k: _public(v) for k, v in d.items()}
                             for n, d in result.differences.items()},
+            "warnings": notes,
         }
         typer.echo(json.dumps(doc, indent=2))
         return
