@@ -37,7 +37,8 @@ def compare(tmp_path, capsys, *flags):
 
 def test_compare_json_contract(tmp_path, capsys):
     doc = compare(tmp_path, capsys, "--baseline", "kpi", "--workers", "1")
-    assert set(doc) == {"scenario", "baseline", "days", "reps", "seed", "schemes", "differences"}
+    assert set(doc) == {"scenario", "baseline", "days", "reps", "seed", "schemes", "differences",
+                        "warnings"}
     assert doc["baseline"] == "kpi" and doc["days"] == 40 and doc["reps"] == 3 and doc["seed"] == 5
     assert set(doc["schemes"]) == {"commission", "kpi", "contest"}
     assert set(doc["differences"]) == {"commission", "contest"}
