@@ -128,6 +128,10 @@ def test_a_switch_inside_a_pay_period_says_how_it_is_split(day):
     assert f"(days {first}-{first + 29})" in note
     assert ("the scheme in force on the period's last day, flat, pays that whole period, "
             "although agents chose their actions for it under commission") in note
+    # day 29: day 0 already starts commission; day 31: day 60 is past the 60-day horizon.
+    # Either way day 30 is the one boundary a schedule may use
+    assert note.endswith("; switch on 31 July 2026 (day 30) to keep pay periods whole")
+    assert "(day 0)" not in note
 
 
 def test_the_split_warning_gives_dates():

@@ -14,6 +14,16 @@ import datetime as dt
 DEFAULT_START = dt.date(2026, 1, 1)
 
 
+def date_of(start: dt.date, day: int) -> dt.date:
+    """The calendar date of simulation day ``day`` when day 0 is ``start``."""
+    return start + dt.timedelta(days=int(day))
+
+
+def show_date(when: dt.date) -> str:
+    """A date as a person reads it: "1 July 2026"."""
+    return f"{when.day} {when:%B %Y}"
+
+
 def date_switches(data: object) -> object:
     """Give each schedule switch written with ``date:`` its ``day`` (days after
     ``sim.start_date``, the default start if none is written); the date is kept for reports.

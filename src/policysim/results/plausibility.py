@@ -24,10 +24,10 @@ chose that period's actions under the scheme in force at its start.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping
 
+from policysim.config.dates import date_of, show_date
 from policysim.config.schema import Scenario
 
 MAX_COMMISSION_RATE = 0.2
@@ -35,16 +35,6 @@ PAY_HIGH = 5.0  # x the outside wage
 PAY_LOW = 0.3  # x the outside wage
 MAX_ABANDON = 0.5
 MONTH_DAYS = 30
-
-
-def date_of(scn: Scenario, day: int) -> dt.date:
-    """The calendar date of simulation day ``day`` (day 0 is ``sim.start_date``)."""
-    return scn.sim.start_date + dt.timedelta(days=int(day))
-
-
-def show_date(when: dt.date) -> str:
-    """A date as a person reads it: "1 July 2026"."""
-    return f"{when.day} {when:%B %Y}"
 
 
 def scenario_warnings(scn: Scenario) -> list[str]:
@@ -67,6 +57,10 @@ def _split_periods(scn: Scenario, name: str) -> list[str]:
     sched = scn.schemes[name].schedule or []
     days, span = scn.sim.days, scn.sim.period_days
     out = []
+
+    def d(day: int) -> str:
+        return show_date(date_of(scn.sim.start_date, day))
+
     for i, switch in enumerate(sched):
         if switch.day % span == 0:
             continue
@@ -74,16 +68,16 @@ def _split_periods(scn: Scenario, name: str) -> list[str]:
         last = min(first + span, days) - 1
         before = [s.scheme for s in sched if s.day <= first][-1]
         payer = [s.scheme for s in sched if s.day <= last][-1]
-        d = lambda day: show_date(date_of(scn, day))  # noqa: E731
-        boundary = f"{d(first)} (day {first})"
-        if first + span < days:
-            boundary += f" or {d(first + span)} (day {first + span})"
+        # the period boundaries around the switch that a schedule may use
+        earlier = sched[i - 1].day if i else -1
+        options = [b for b in (first, first + span) if earlier < b < days]
+        boundary = " or ".join(f"{d(b)} (day {b})" for b in options)
         out.append(
             f"schemes.{name}.schedule.{i}: the switch to {switch.scheme} on {d(switch.day)} "
             f"(day {switch.day}) falls inside the pay period {d(first)} to {d(last)} "
             f"(days {first}-{last}); the scheme in force on the period's last day, {payer}, "
             f"pays that whole period, although agents chose their actions for it under "
-            f"{before}; switch on {boundary} to keep pay periods whole"
+            f"{before}" + (f"; switch on {boundary} to keep pay periods whole" if options else "")
         )
     return out
 
