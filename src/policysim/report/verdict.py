@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from policysim.config.dates import date_of, show_date
 from policysim.experiment.stats import mean_ci
 
 
@@ -143,6 +144,21 @@ def clear(diff: dict[str, float]) -> bool:
     return diff.get("n", 2) >= 2 and (diff["ci_low"] > 0 or diff["ci_high"] < 0)
 
 
+def switched_to(res, scheme: str) -> str:
+    """How a verdict names ``scheme``: a schedule by the schemes it switches to and when
+    ("kpi on 30 June 2026 (schedule switch)"), any other scheme by its name."""
+    scn = getattr(res, "scenario", None)
+    spec = scn.schemes.get(scheme) if scn is not None else None
+    if spec is None or not spec.schedule:
+        return scheme
+    first, *later = spec.schedule
+    steps = [f"{s.scheme} on {show_date(date_of(scn.sim.start_date, s.day))}" for s in later]
+    if not steps:
+        return f"{first.scheme} (schedule {scheme})"
+    lead = "" if first.scheme == res.baseline else f"{first.scheme}, then "
+    return f"{lead}{', then '.join(steps)} (schedule {scheme})"
+
+
 def sentence(res, scheme: str, names: list[str] | None = None) -> str:
     """The verdict for switching from the baseline to ``scheme``.
 
@@ -173,7 +189,7 @@ def sentence(res, scheme: str, names: list[str] | None = None) -> str:
         else:
             unclear.append(label)
     first = ", ".join(parts) if parts else "no clear change in any headline measure"
-    text = f"Switching from {res.baseline} to {scheme}: {first}"
+    text = f"Switching from {res.baseline} to {switched_to(res, scheme)}: {first}"
     if unclear and parts:
         text += f"; no clear change in {', '.join(unclear)}"
     return text + "."
