@@ -78,7 +78,8 @@ BAD = [
     (["schemes.switch.schedule.1.date=2026-02-28"],
      "--set schemes.switch.schedule.1.date=2026-02-28: schemes.switch.schedule.1.date",
      ["expected a date on or after sim.start_date (2026-03-01), found 2026-02-28"]),
-    (["schemes.switch.schedule.1.date=2026-06-09"], "--set schemes.switch.schedule.1.date=2026-06-09",
+    (["schemes.switch.schedule.1.date=2026-06-09"],
+     "--set schemes.switch.schedule.1.date=2026-06-09",
      ["expected a date from sim.start_date (2026-03-01) to the last day simulated "
       "(2026-06-08, sim.days=100), found 2026-06-09"]),
     # a shorter horizon moves the last day: 2026-04-01 is day 31, past a 31-day horizon

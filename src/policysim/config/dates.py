@@ -41,7 +41,8 @@ def date_switches(data: object) -> object:
     if not isinstance(data, dict) or not isinstance(data.get("schemes"), dict):
         return data
     sim = data.get("sim")
-    start = calendar_date(sim.get("start_date", DEFAULT_START) if isinstance(sim, dict) else DEFAULT_START)
+    written = sim.get("start_date", DEFAULT_START) if isinstance(sim, dict) else DEFAULT_START
+    start = calendar_date(written)
     if start is None:  # a bad start date is reported by the validation of sim
         return data
     schemes = dict(data["schemes"])

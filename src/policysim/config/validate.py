@@ -140,7 +140,8 @@ def _describe(err: Any, model_cls: type[BaseModel], data: object) -> tuple[KeyPa
                  if any(path[-1] in _fields(inner) for inner in _members(info.annotation)
                         if isinstance(inner, type) and issubclass(inner, BaseModel))]
         if homes:  # a key one level too high, e.g. a component's key directly under a scheme
-            found += f", which belongs under {homes[0]!r}: {dotted((*path[:-1], homes[0], path[-1]))}"
+            home = dotted((*path[:-1], homes[0], path[-1]))
+            found += f", which belongs under {homes[0]!r}: {home}"
         return path, expected, found
     if kind in ("literal_error", "enum"):
         head, _, tail = ctx["expected"].rpartition(" or ")
