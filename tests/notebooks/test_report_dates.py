@@ -7,10 +7,28 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
+
 from policysim.config.schema import Scenario
 from policysim.config.validate import validate_data
-from policysim.report import switch, verdict
-from tests.notebooks.test_report_logic import daily
+from policysim.report import plots, switch, verdict
+
+
+def daily(scheme: str, rep: int, quits_after: int = 0) -> pd.DataFrame:
+    """90 days of one replication: constant service, ``quits_after`` quits at the end of
+    months 2 and 3."""
+    days = np.arange(90)
+    return pd.DataFrame({
+        "scheme": scheme, "rep": rep, "day": days, "inquiries": 100, "abandoned": 5,
+        "answered": 95, "frt_sum_s": 950.0, "revenue": 1000.0, "headcount": 5, "hires": 0,
+        "quits": np.where((days >= 30) & (days % 30 == 29), quits_after, 0),
+    })
+
+
+def monthly() -> pd.DataFrame:
+    return switch.monthly(pd.concat([daily("commission", r) for r in range(3)]
+                                    + [daily("switch", r, quits_after=r + 1) for r in range(3)]))
 
 
 def scenario(schedule, start="2026-01-01") -> Scenario:
@@ -65,11 +83,7 @@ def test_switch_plan_reads_a_dated_schedule(tmp_path):
 
 
 def test_switch_verdict_says_dates_not_day_numbers():
-    import pandas as pd
-
-    d = pd.concat([daily("commission", r) for r in range(3)]
-                  + [daily("switch", r, quits_after=r + 1) for r in range(3)])
-    m = switch.monthly(d)
+    m = monthly()
     text = switch.verdict(m, switch.Plan("commission", "kpi", 30, "switch"), "commission")
     assert "on 31 January 2026 instead of staying on commission" in text
     assert "over months 2-3 (31 January to 31 March 2026), every full month after" in text
@@ -105,3 +119,30 @@ def test_reports_list_the_same_warnings_as_the_cli():
     res_ok = data.Results(scn.model_copy(update={"schemes": {}}), ["commission"], "commission",
                           {"commission": ok}, {}, {})
     assert data.warnings_md(res_ok) == ""
+
+
+def tick_labels(fig, index: int = 0) -> tuple[list[str], str]:
+    fig.canvas.draw()
+    ax = fig.axes[index]
+    return [t.get_text() for t in ax.get_xticklabels()], ax.get_xlabel()
+
+
+def test_switch_plots_label_months_by_their_first_date():
+    labels = {"commission": "stay", "switch": "switch"}
+    ticks, name = tick_labels(plots.switch_levels(monthly(), 30, labels, dt.date(2026, 1, 1)))
+    assert ticks == ["1 Jan\n2026", "31 Jan\n2026", "2 Mar\n2026"]  # days 0, 30, 60
+    assert name == "30-day month, by its first day"
+    diff = switch.paired_monthly(monthly(), "switch", "commission")
+    ticks, _ = tick_labels(plots.switch_differences(diff, 30, dt.date(2026, 12, 1)))
+    assert ticks == ["1 Dec\n2026", "31 Dec\n2026", "30 Jan\n2027"]
+    # without a start date the months keep their numbers
+    ticks, name = tick_labels(plots.switch_levels(monthly(), 30, labels))
+    assert ticks == ["1", "2", "3"] and name == "month (30 days)"
+
+
+def test_time_series_plots_say_dates():
+    d = pd.concat([daily("a", r) for r in range(2)])
+    ticks, name = tick_labels(plots.workforce(d, ["a"], dt.date(2026, 10, 1)))
+    assert name == "date"
+    assert all(t.count("\n") == 1 and t.split("\n")[1] in ("2026", "2027") for t in ticks if t)
+    assert tick_labels(plots.workforce(d, ["a"]))[1] == "day of simulation"

@@ -16,6 +16,7 @@ save it beside the report.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from pathlib import Path
@@ -199,6 +200,23 @@ def _compact_ticks(axis) -> None:
     axis.set_major_formatter(FuncFormatter(fmt))
 
 
+def _time_axis(ax, start: dt.date | None, per: int = 1, origin: float = 0.0) -> None:
+    """Label an x axis of day numbers (``per`` 1) or 30-day month numbers (``per`` 30,
+    ``origin`` 1: month 1 starts on day 0) with calendar dates when ``start`` (day 0) is
+    known; without it, with the day or month number."""
+    if start is None:
+        ax.set_xlabel("day of simulation" if per == 1 else "month (30 days)")
+        return
+    from matplotlib.ticker import FuncFormatter
+
+    def label(x: float, _pos) -> str:
+        when = start + dt.timedelta(days=round((x - origin) * per))
+        return f"{when.day} {when:%b}\n{when.year}"
+
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
+    ax.set_xlabel("date" if per == 1 else "30-day month, by its first day")
+
+
 def _has(df: pd.DataFrame, *cols: str) -> bool:
     return df is not None and len(df) > 0 and all(c in df.columns for c in cols)
 
@@ -212,8 +230,9 @@ def _empty(ax, text: str) -> None:
 
 
 # ------------------------------------------------------------------ scenario report
-def workforce(daily: pd.DataFrame, names: list[str]) -> Figure:
-    """Headcount, quits and hires over time per scheme (mean over replications, 95% CI)."""
+def workforce(daily: pd.DataFrame, names: list[str], start: dt.date | None = None) -> Figure:
+    """Headcount, quits and hires over time per scheme (mean over replications, 95% CI);
+    dates on the time axis when ``start`` (``sim.start_date``) is given."""
     b, width = binned(daily, sums=["quits", "hires"], means=["headcount"])
     fig, axes = _figure(1, 3, height=3.4)
     unit = _bin_label(width)
@@ -227,7 +246,7 @@ def workforce(daily: pd.DataFrame, names: list[str]) -> Figure:
         else:
             _empty(ax, f"no '{col}' in this run")
         ax.set_title({"headcount": "Headcount", "quits": "Quits", "hires": "Hires"}[col])
-        ax.set_xlabel("day of simulation")
+        _time_axis(ax, start)
         ax.set_ylabel(ylabel)
         if col != "headcount":
             ax.set_ylim(bottom=0)
@@ -348,8 +367,11 @@ def by_hour(hourly: pd.DataFrame, names: list[str]) -> Figure:
     return fig
 
 
-def revenue_conversion(daily: pd.DataFrame, names: list[str]) -> Figure:
-    """Revenue per bin (thousand yuan) and conversion of pre-sales chats over time."""
+def revenue_conversion(
+    daily: pd.DataFrame, names: list[str], start: dt.date | None = None
+) -> Figure:
+    """Revenue per bin (thousand yuan) and conversion of pre-sales chats over time (dates on
+    the time axis when ``start`` is given)."""
     b, width = binned(daily, sums=["revenue", "orders", "pre_sales_served"])
     b["conversion_pct"] = b["orders"] / b["pre_sales_served"].where(b["pre_sales_served"] > 0) * 100
     fig, axes = _figure(1, 2, height=3.4)
@@ -360,7 +382,7 @@ def revenue_conversion(daily: pd.DataFrame, names: list[str]) -> Figure:
     axes[0, 1].set_ylabel("conversion (% of pre-sales chats)")
     axes[0, 1].set_title("Conversion")
     for ax in axes[0]:
-        ax.set_xlabel("day of simulation")
+        _time_axis(ax, start)
     _legend(fig, axes)
     return fig
 
@@ -448,15 +470,18 @@ def pay_distribution(
     return fig
 
 
-def transfers_hoarding(daily: pd.DataFrame, agents: pd.DataFrame, names: list[str]) -> Figure:
-    """Left: chats handed to colleagues per day over time. Right: chats served per
-    agent-month by novices (< 180 days) and experienced agents, per scheme: under
-    hoarding, seniors keep chats and novices get few (95% CI across replications)."""
+def transfers_hoarding(
+    daily: pd.DataFrame, agents: pd.DataFrame, names: list[str], start: dt.date | None = None
+) -> Figure:
+    """Left: chats handed to colleagues per day over time (dates when ``start`` is given).
+    Right: chats served per agent-month by novices (< 180 days) and experienced agents, per
+    scheme: under hoarding, seniors keep chats and novices get few (95% CI across
+    replications)."""
     fig, axes = _figure(1, 2, height=3.6)
     b, width = binned(daily, means=["transfers"])
     _series(axes[0, 0], b, "transfers", names)
     axes[0, 0].set_ylabel(f"transfers per day (mean over each {_bin_label(width)})")
-    axes[0, 0].set_xlabel("day of simulation")
+    _time_axis(axes[0, 0], start)
     axes[0, 0].set_title("Chats transferred to colleagues")
     axes[0, 0].set_ylim(bottom=0)
     _legend(fig, axes)
@@ -509,8 +534,9 @@ def transfers_hoarding(daily: pd.DataFrame, agents: pd.DataFrame, names: list[st
     return fig
 
 
-def skill_over_time(daily: pd.DataFrame, names: list[str]) -> Figure:
-    """Mean skill of the agents employed, and the share who are novices, over time."""
+def skill_over_time(daily: pd.DataFrame, names: list[str], start: dt.date | None = None) -> Figure:
+    """Mean skill of the agents employed, and the share who are novices, over time (dates
+    on the time axis when ``start`` is given)."""
     fig, axes = _figure(1, 2, height=3.4)
     b, width = binned(daily, means=["mean_skill", "novice_headcount", "headcount"])
     if "mean_skill" in b.columns:
@@ -528,7 +554,7 @@ def skill_over_time(daily: pd.DataFrame, names: list[str]) -> Figure:
     axes[0, 1].set_title("Novices (< 180 days of tenure)")
     axes[0, 1].set_ylim(bottom=0)
     for ax in axes[0]:
-        ax.set_xlabel("day of simulation")
+        _time_axis(ax, start)
     _legend(fig, axes)
     return fig
 
@@ -588,8 +614,11 @@ def _month_ticks(ax, months: pd.Series) -> None:
     ax.set_xticks(range(1, n + 1, step))
 
 
-def switch_levels(monthly: pd.DataFrame, switch_day: int, labels: dict[str, str]) -> Figure:
-    """Month-by-month levels of the switch path and of staying put (95% CI across reps).
+def switch_levels(
+    monthly: pd.DataFrame, switch_day: int, labels: dict[str, str], start: dt.date | None = None
+) -> Figure:
+    """Month-by-month levels of the switch path and of staying put (95% CI across reps);
+    months labelled by their first date when ``start`` is given.
 
     ``monthly`` has columns scheme, rep, month, and the measures quits, frt_s,
     abandon_pct, revenue_k.
@@ -610,8 +639,8 @@ def switch_levels(monthly: pd.DataFrame, switch_day: int, labels: dict[str, str]
             _band(ax, f, "month", col[n], labels[n], marker="o")
         ax.axvline(switch_day / 30.0 + 0.5, color="0.3", ls="--", lw=1)
         ax.set_ylabel(ylabel)
-        ax.set_xlabel("month (30 days)")
         _month_ticks(ax, monthly["month"])
+        _time_axis(ax, start, per=30, origin=1)
         if value in ("quits", "abandon_pct"):
             ax.set_ylim(bottom=0)
     axes[0, 0].annotate(
@@ -627,9 +656,12 @@ def switch_levels(monthly: pd.DataFrame, switch_day: int, labels: dict[str, str]
     return fig
 
 
-def switch_differences(diff: pd.DataFrame, switch_day: int) -> Figure:
+def switch_differences(
+    diff: pd.DataFrame, switch_day: int, start: dt.date | None = None
+) -> Figure:
     """Paired month-by-month differences, switch minus staying put (95% CI across
-    replications paired on common random numbers); ``diff`` has month, measure, mean, lo, hi."""
+    replications paired on common random numbers); ``diff`` has month, measure, mean, lo, hi.
+    Months are labelled by their first date when ``start`` is given."""
     fig, axes = _figure(2, 2, height=6.0)
     panels = [
         ("quits", "quits per month"),
@@ -654,8 +686,8 @@ def switch_differences(diff: pd.DataFrame, switch_day: int) -> Figure:
         ax.axhline(0, color="0.3", lw=0.8)
         ax.axvline(switch_day / 30.0 + 0.5, color="0.3", ls="--", lw=1)
         ax.set_ylabel(f"change in {ylabel}")
-        ax.set_xlabel("month (30 days)")
         _month_ticks(ax, f["month"])
+        _time_axis(ax, start, per=30, origin=1)
     from matplotlib.patches import Patch
 
     fig.legend(
