@@ -74,7 +74,7 @@ def _auto(reps: Optional[str], precision: list[str] | None, max_reps: int):
     return AutoSpec(parse_precision(precision), cap=max_reps)
 
 
-def _warn(n: int, quiet: bool) -> list[str]:
+def _few_reps(n: int, quiet: bool) -> list[str]:
     """The few-replications warning (also on stderr with --json)."""
     from policysim.results.measures import few_reps
 
@@ -135,6 +135,13 @@ def _table(metrics: dict[str, dict[str, float]], title: str, notes: list[str]) -
                       align([r[:len(header)] for r in rows], header)])
 
 
+def _warn(notes: list[str]) -> list[str]:
+    """Print plausibility warnings on stderr (they never fail a command); return them."""
+    for note in notes:
+        typer.echo(f"warning: {note}", err=True)
+    return notes
+
+
 def _public(ci: dict[str, float]) -> dict[str, float | None]:
     """The JSON face of an interval; undefined values (NaN) become null."""
     return {k: (None if math.isnan(ci[k]) else float(ci[k])) for k in ("mean", "ci_low", "ci_high")}
@@ -160,11 +167,13 @@ def run(
     from policysim.experiment.runner import default_workers, replicate, scheme_in_force
     from policysim.experiment.stats import summarize_reps
     from policysim.results.measures import plural
+    from policysim.results.plausibility import result_warnings, scenario_warnings
     from policysim.results.store import write_tables
 
     auto = _auto(reps, precision, max_reps)
     scn = _load(scenario, set_, days, reps, seed)
     chosen = scheme_in_force(scn, scheme)
+    notes = _warn(scenario_warnings(scn))
     n_workers = workers or default_workers()
     bar = _progress(auto.cap if auto else scn.sim.reps, json_)
     done = _on_done(bar, out, scn)
@@ -179,7 +188,9 @@ def run(
     metrics = summarize_reps([o.summary for o in outcomes])
     if out is not None:
         write_tables(out, [o.plain() for o in outcomes], scn)
-    notes = _warn(n, json_)
+    few = _few_reps(n, json_)
+    notes += few
+    notes += _warn(result_warnings(scn, metrics, chosen))
     if json_:
         doc = {"scenario": scn.name, "scheme": chosen, "days": scn.sim.days, "reps": n,
                "seed": scn.sim.seed, "metrics": {k: _public(v) for k, v in metrics.items()},
@@ -192,7 +203,7 @@ def run(
              f"{plural(scn.sim.days, 'day')}, {plural(n, 'replication')}, seed {scn.sim.seed}")
     if how is not None:
         title += "\n" + how.text()
-    typer.echo(_table(metrics, title, notes))
+    typer.echo(_table(metrics, title, few))
     if out is not None:
         typer.echo(f"\ntables written to {out}/")
 
@@ -214,10 +225,12 @@ def compare(
 ) -> None:
     """Run each scheme on the same buyers and print paired differences from the baseline."""
     from policysim.experiment.compare import compare_schemes, pick_schemes, pay_by_tenure
+    from policysim.results.plausibility import result_warnings, scenario_warnings
 
     auto = _auto(reps, precision, max_reps)
     scn = _load(scenario, set_, days, reps, seed)
     names, base = pick_schemes(scn, schemes, baseline)
+    notes = _warn(scenario_warnings(scn))
     bar = _progress(len(names) * (auto.cap if auto else scn.sim.reps), json_)
     result = compare_schemes(scn, names, base, workers=workers, on_done=_on_done(bar, out, scn),
                              auto=auto)
@@ -227,7 +240,9 @@ def compare(
         from policysim.results.store import write_tables
 
         write_tables(out, [o.plain() for o in result.outcomes], scn)
-    notes = _warn(result.reps, json_)
+    notes += _few_reps(result.reps, json_)
+    for name, m in result.metrics.items():
+        notes += _warn(result_warnings(scn, m, name))
     if json_:
         agents = result.agents()
         doc = {

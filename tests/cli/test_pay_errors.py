@@ -17,7 +17,7 @@ SCHEMES = {
     "floor_wrong_side": ("  k: {kpi: {metrics: {first_response_s: {weight: 1, target: 20, floor: 10}}}}",
                          "schemes.k.kpi.metrics.first_response_s.floor", "above target"),
     "switch_beyond_horizon": ("  a: {base_salary: 1}\n  s:\n    schedule:\n      - {day: 0, scheme: a}\n"
-                              "      - {day: 45, scheme: a}", ":6: schemes.s.schedule",
+                              "      - {day: 45, scheme: a}", ":8: schemes.s.schedule.1.day",
                               "below the horizon sim.days=30"),
     "switch_to_unknown": ("  s:\n    schedule:\n      - {day: 0, scheme: ghost}",
                           "schemes.s.schedule", "'ghost'"),

@@ -112,8 +112,11 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
     ("unknown_choice", "demand:\n  patience: {dist: gamma}\n", [],
      ["{f}:2: demand.patience.dist: expected one of 'exponential', 'lognormal', 'infinite'",
       "found 'gamma' (str)"]),
-    ("percent_sign", "conversion:\n  gross_margin: 35%\n", [],
-     ["{f}:2: conversion.gross_margin: expected a number, found '35%' (str)"]),
+    # a share may be written as a percentage (35% = 0.35), but not one above 100%
+    ("percent_above_100", "conversion:\n  gross_margin: 135%\n", [],
+     ["{f}:2: conversion.gross_margin: expected a number of at most 1, found '135%' (str)"]),
+    ("percent_where_no_share", "demand:\n  daily_volume: 35%\n", [],
+     ["{f}:2: demand.daily_volume: expected a number (write 0.35 for 35%), found '35%' (str)"]),
     ("description_list", "description: [a, b]\n", [],
      ["{f}:1: description: expected a string, found ['a', 'b'] (list)"]),
     # ---- NaN and infinity -----------------------------------------------------------------
@@ -187,8 +190,9 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
     ("no_shifts", "shifts: []\n", [], ["{f}:1: shifts: expected at least 1 item(s)"]),
     ("shifts_leave_evening_uncovered",
      "shifts:\n  - {name: early, start: '08:00', end: '16:00'}\n", [],
-     ["{f}:1: shifts: expected every hour with demand must be covered",
-      "uncovered hours [16, 17, 18, 19, 20, 21, 22, 23]"]),
+     ["{f}:1: shifts: expected a shift covering every hour with demand",
+      "set demand.hour_profile (24 values, 0 where the store is closed) or add a shift "
+      "covering them", "found demand but no shift during 16:00-24:00"]),
     ("overnight_shift", "shifts:\n  - {name: night, start: '22:00', end: '06:00'}\n", [],
      ["{f}:2: shifts.0.end: expected after start (22 h); overnight shifts are split"]),
     ("shift_time_unreadable", "shifts:\n  - {name: a, start: 8h, end: '16:00'}\n", [],
@@ -221,7 +225,8 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["{f}:1: scheme: expected one of the schemes defined (['commission']), found 'bonus'"]),
     ("schedule_not_from_day_0",
      "schemes:\n  a: {base_salary: 1}\n  s: {schedule: [{day: 3, scheme: a}]}\n", [],
-     ["{f}:3: schemes.s.schedule: expected days increasing and starting at 0, found [3]"]),
+     ["{f}:3: schemes.s.schedule: expected days increasing and starting at 0 "
+      "(date: sim.start_date), found days [3]"]),
     ("contest_on_unknown_metric", "schemes:\n  c: {contest: {metric: happiness}}\n", [],
      ["{f}:2: schemes.c.contest.metric: expected one of 'served'", "found 'happiness'"]),
     ("empty_scenario_name", "name: ''\n", [],

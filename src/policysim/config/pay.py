@@ -11,9 +11,11 @@ direction (higher or lower is better); nothing here knows any scheme by its name
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 #: Period metrics a KPI or contest may use, and whether higher values are better.
 METRICS: dict[str, bool] = {
@@ -32,6 +34,25 @@ MetricName = Literal[
 ]
 
 
+_PERCENT = re.compile(r"\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*")
+
+
+def percent(value: object) -> object:
+    """Read a percentage text as a fraction ("1%" -> 0.01, "12.5 %" -> 0.125).
+
+    A share or rate is a number from 0 to 1; a store manager often writes it as a percentage,
+    and ``rate: 1%`` is unambiguous, so it is accepted. Any other value is left for the
+    number check (``rate: 1`` stays 1, i.e. 100%; a warning flags a commission that high).
+    """
+    if isinstance(value, str) and (match := _PERCENT.fullmatch(value)):
+        return float(match.group(1)) / 100.0
+    return value
+
+
+#: A share or rate from 0 to 1, also written as a percentage ("1%").
+Share = Annotated[float, BeforeValidator(percent), Field(ge=0.0, le=1.0)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -39,9 +60,9 @@ class _Strict(BaseModel):
 class Commission(_Strict):
     """rate x share x (sales - target)+; with target 0 and share 1 simply rate x sales."""
 
-    rate: float = Field(default=0.02, ge=0.0, le=1.0)
+    rate: Share = 0.02
     target: float = Field(default=0.0, ge=0.0)
-    share: float = Field(default=1.0, ge=0.0, le=1.0)
+    share: Share = 1.0
 
 
 class KpiMetric(_Strict):
@@ -110,10 +131,21 @@ class Ranking(_Strict):
 
 
 class Switch(_Strict):
-    """From ``day`` on, the scheme named ``scheme`` is in force."""
+    """From ``day`` on, the scheme named ``scheme`` is in force.
 
-    day: int = Field(ge=0)
+    A switch may give a calendar ``date`` instead of a day number; the scenario converts it
+    with ``sim.start_date`` (day 0) and keeps the date for reports.
+    """
+
+    day: int | None = Field(default=None, ge=0)
+    date: dt.date | None = None
     scheme: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _when(self) -> Switch:
+        if self.day is None:
+            raise ValueError("day: a day number (day: 180) or a date (date: 2026-07-01)")
+        return self
 
 
 class SchemeSpec(_Strict):
@@ -133,5 +165,6 @@ class SchemeSpec(_Strict):
                 raise ValueError("schedule: a schedule names other schemes; give no components beside it")
             days = [s.day for s in self.schedule]
             if days[0] != 0 or any(a >= b for a, b in zip(days, days[1:])):
-                raise ValueError(f"schedule: days increasing and starting at 0, found {days}")
+                raise ValueError("schedule: days increasing and starting at 0 (date: "
+                                 f"sim.start_date), found days {days}")
         return self

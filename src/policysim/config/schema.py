@@ -27,7 +27,8 @@ from pydantic import (
     model_validator,
 )
 
-from policysim.config.pay import SchemeSpec
+from policysim.config.dates import DEFAULT_START, date_switches, hour_spans
+from policysim.config.pay import SchemeSpec, Share
 
 
 class Strict(BaseModel):
@@ -57,7 +58,7 @@ def _in_day(hours: float) -> float:
 
 
 TimeOfDay = Annotated[float, BeforeValidator(_time_of_day), AfterValidator(_in_day)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Probability = Share
 PosFloat = Annotated[float, Field(gt=0.0)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
 
@@ -297,7 +298,7 @@ class Sim(Strict):
     """Horizon and bookkeeping of one run."""
 
     days: int = Field(default=365, ge=1, le=3650)
-    start_date: dt.date = dt.date(2026, 1, 1)
+    start_date: dt.date = DEFAULT_START
     period_days: int = Field(default=30, ge=1, le=366)
     reps: int = Field(default=5, ge=1, le=10000)
     seed: int = Field(default=20261123, ge=0, lt=2**63)
@@ -340,6 +341,11 @@ class Scenario(Strict):
     schemes: dict[str, SchemeSpec] = Field(default_factory=dict)
     scheme: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _switch_dates(cls, data: object) -> object:
+        return date_switches(data)
+
     @model_validator(mode="after")
     def _coherent(self) -> Scenario:
         names = [t.name for t in self.teams]
@@ -354,8 +360,9 @@ class Scenario(Strict):
         gaps = [h for h in open_hours if not covered[h]]
         if gaps:
             raise ValueError(
-                "shifts: every hour with demand must be covered by a full shift hour; "
-                f"uncovered hours {gaps} have hour_profile > 0"
+                "shifts: a shift covering every hour with demand (demand.hour_profile > 0); "
+                "set demand.hour_profile (24 values, 0 where the store is closed) or add a "
+                f"shift covering them, found demand but no shift during {hour_spans(gaps)}"
             )
         for name, spec in self.schemes.items():
             for switch in spec.schedule or []:
@@ -366,11 +373,20 @@ class Scenario(Strict):
                         f"schemes.{name}.schedule: a scheme with components, one of {plain}, "
                         f"found {switch.scheme!r}"
                     )
-                if switch.day >= self.sim.days:
+            for i, switch in enumerate(spec.schedule or []):
+                if switch.day < self.sim.days:
+                    continue
+                if switch.date is not None:
+                    last = self.sim.start_date + dt.timedelta(days=self.sim.days - 1)
                     raise ValueError(
-                        f"schemes.{name}.schedule: switch day below the horizon "
-                        f"sim.days={self.sim.days}, found day {switch.day}"
+                        f"schemes.{name}.schedule.{i}.date: a date from sim.start_date "
+                        f"({self.sim.start_date}) to the last day simulated ({last}, "
+                        f"sim.days={self.sim.days}), found {switch.date}"
                     )
+                raise ValueError(
+                    f"schemes.{name}.schedule.{i}.day: switch day below the horizon "
+                    f"sim.days={self.sim.days}, found day {switch.day}"
+                )
         if self.scheme is not None and self.scheme not in self.schemes:
             raise ValueError(
                 f"scheme: one of the schemes defined ({sorted(self.schemes)}), found {self.scheme!r}"

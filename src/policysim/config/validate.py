@@ -18,10 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, get_args
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from policysim.config.pay import percent
 from policysim.config.yamlio import KeyPath, apply_overrides, dotted, read_yaml
 from policysim.errors import ConfigError, Problem
 
@@ -128,11 +130,19 @@ def _describe(err: Any, model_cls: type[BaseModel], data: object) -> tuple[KeyPa
     if kind == "missing":
         return path, "a value (this key is required)", "nothing"
     if kind == "extra_forbidden":
-        allowed = [name for model in _models_at(model_cls, path[:-1]) for name in _fields(model)]
+        models = _models_at(model_cls, path[:-1])
+        allowed = [name for model in models for name in _fields(model)]
         expected = "no unknown keys"
         if allowed:
             expected += f" (allowed: {', '.join(dict.fromkeys(allowed))})"
-        return path, expected, f"the key {path[-1]!r}"
+        found = f"the key {path[-1]!r}"
+        homes = [name for model in models for name, info in _fields(model).items()
+                 if any(path[-1] in _fields(inner) for inner in _members(info.annotation)
+                        if isinstance(inner, type) and issubclass(inner, BaseModel))]
+        if homes:  # a key one level too high, e.g. a component's key directly under a scheme
+            home = dotted((*path[:-1], homes[0], path[-1]))
+            found += f", which belongs under {homes[0]!r}: {home}"
+        return path, expected, found
     if kind in ("literal_error", "enum"):
         head, _, tail = ctx["expected"].rpartition(" or ")
         return path, f"one of {head}, {tail}" if head else tail, _show(value)
@@ -143,6 +153,9 @@ def _describe(err: Any, model_cls: type[BaseModel], data: object) -> tuple[KeyPa
         return path, f"one of {ctx['expected_tags']}", _show(value)
     if kind in ("value_error", "assertion_error"):
         return _from_message(str(ctx.get("error", err["msg"])), path, model_cls, data, value)
+    if kind == "float_parsing" and isinstance(fraction := percent(value), float):
+        # a percentage where only shares and rates take one: say how to write the number
+        return path, f"a number (write {fraction:g} for {value.strip()})", _show(value)
     numbers = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
     try:
         return path, _PHRASES[kind].format(**numbers), _show(value)
@@ -211,27 +224,42 @@ def _locate(
 def _models_at(model_cls: type[BaseModel], path: KeyPath) -> list[type[BaseModel]]:
     """Return the models that may describe the value at ``path`` (best effort).
 
-    List indices and dict keys (parts that are no field of the current models) keep the
-    current models: the models inside ``list[...]``/``dict[...]`` were already taken.
+    The walk follows the types: a field of a model gives the field's type; a key of a
+    ``dict[...]`` or an index of a ``list[...]`` gives the item type (so the scheme name in
+    ``schemes.commission.rate`` leads to a scheme, not to the ``commission`` component);
+    the members of a union are all followed.
     """
-    models = [model_cls]
+    types: list[Any] = [model_cls]
     for part in path:
-        owners = [m for m in models if part in _fields(m)]
-        if owners:
-            models = [inner for m in owners for inner in _models_in(_fields(m)[part].annotation)]
-    return models
+        types = [inner for t in types for inner in _step(t, part)]
+    return [t for t in types if isinstance(t, type) and issubclass(t, BaseModel)]
+
+
+def _step(annotation: Any, part: str | int) -> list[Any]:
+    """The types the value at key or index ``part`` of a value of type ``annotation`` may have."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        info = _fields(annotation).get(part)
+        return [] if info is None else _members(info.annotation)
+    origin = get_origin(annotation)
+    if origin in (dict, Mapping):
+        return _members(get_args(annotation)[1])
+    if origin in (list, tuple, Sequence):
+        return _members(get_args(annotation)[0])
+    return []
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The types a value of type ``annotation`` may have: unions and ``Annotated`` unwrapped."""
+    if get_origin(annotation) is Annotated:
+        return _members(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return [m for arg in get_args(annotation) for m in _members(arg)]
+    return [annotation]
 
 
 def _fields(model: type[BaseModel]) -> dict[str, Any]:
     """Return a model's fields by the key used in input data (alias if any)."""
     return {info.alias or name: info for name, info in model.model_fields.items()}
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    """Return the models named anywhere in a type annotation."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in get_args(annotation) for m in _models_in(arg)]
 
 
 def _at(data: object, path: KeyPath) -> object:

@@ -178,3 +178,24 @@ def describe(scn: Scenario, res: Results | None = None) -> str:
     if note:
         text += f"\n\n**Warning:** {note}."
     return text
+
+
+def warnings(res: Results) -> list[str]:
+    """Plausibility warnings of the settings and of each scheme's results, as the CLI gives
+    them (:mod:`policysim.results.plausibility`)."""
+    from policysim.results.plausibility import result_warnings, scenario_warnings
+
+    notes = scenario_warnings(res.scenario)
+    for name in res.names:
+        scheme = None if name == NO_SCHEME else name
+        notes += result_warnings(res.scenario, res.metrics[name], scheme)
+    return notes
+
+
+def warnings_md(res: Results) -> str:
+    """The warnings as a Markdown list under a bold heading; "" when there are none."""
+    notes = warnings(res)
+    if not notes:
+        return ""
+    head = "**Warning: some numbers are far outside what a store sees; check the scenario.**"
+    return head + "\n\n" + "\n".join(f"- {n}" for n in notes)

@@ -5,18 +5,22 @@ Both paths run on common random numbers: replication r of "switch" and replicati
 "stay" face the same buyers, the same hires and the same luck until day D, so before the
 switch their difference is exactly zero and after it every monthly difference is a paired
 observation. Its t interval across replications is the uncertainty of the effect of
-switching in that month. Months are 30-day blocks of the simulation (month 1 = days 0-29).
+switching in that month. Months are 30-day blocks of the simulation (month 1 = days 0-29);
+what a person reads names them with their dates ("months 7-12 (30 June to 26 December 2026)")
+and the switch by its date.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from policysim.config.dates import DEFAULT_START, calendar_date, date_of, date_switches, show_date
 from policysim.errors import UserError
 from policysim.experiment.stats import mean_ci
 
@@ -33,28 +37,52 @@ MEASURES = {
 
 @dataclass(frozen=True)
 class Plan:
-    """What is previewed: ``scheme`` is the name the scheduled scheme runs under."""
+    """What is previewed: ``scheme`` is the name the scheduled scheme runs under; ``start``
+    is the date of day 0 (``sim.start_date``)."""
 
     current: str
     proposed: str
     day: int
     scheme: str
+    start: dt.date = DEFAULT_START
+
+    @property
+    def date(self) -> str:
+        """The date of the switch, as a person reads it."""
+        return show_date(date_of(self.start, self.day))
 
 
-def _schedule_of(path: str, name: str) -> list[dict] | None:
+def months(start: dt.date, lo: int, hi: int) -> str:
+    """30-day months ``lo``-``hi`` with their dates: "months 7-12 (30 June to 26 December
+    2026)"."""
+    first, last = date_of(start, (lo - 1) * MONTH_DAYS), date_of(start, hi * MONTH_DAYS - 1)
+    head = f"months {lo}-{hi}" if hi > lo else f"month {lo}"
+    since = show_date(first) if first.year != last.year else f"{first.day} {first:%B}"
+    return f"{head} ({since} to {show_date(last)})"
+
+
+def _schedule_of(path: str, name: str) -> tuple[list[dict] | None, dt.date]:
+    """The schedule ``name`` as written (switches given by date get their day) and the
+    scenario's start date. A bad date is left for the scenario's validation to report."""
     from policysim.config.yamlio import read_yaml
 
     data, _ = read_yaml(path)
+    try:
+        data = date_switches(data)
+    except ValueError:
+        pass
+    sim = data.get("sim")
+    start = calendar_date(sim.get("start_date") if isinstance(sim, dict) else None)
     spec = (data.get("schemes") or {}).get(name)
     sched = spec.get("schedule") if isinstance(spec, dict) else None
-    return sched if isinstance(sched, list) and sched else None
+    return (sched if isinstance(sched, list) and sched else None), start or DEFAULT_START
 
 
 def plan(values: dict[str, Any]) -> Plan:
     """Resolve current, proposed and the switch day from the parameters and the scenario's
     scheduled scheme ``switch_scheme`` (parameters win)."""
     name = values["switch_scheme"]
-    sched = _schedule_of(values["scenario"], name)
+    sched, start = _schedule_of(values["scenario"], name)
     current = values.get("current") or (sched[0].get("scheme") if sched else None)
     proposed = values.get("proposed") or (sched[-1].get("scheme") if sched else None)
     day = values.get("switch_day")
@@ -70,7 +98,7 @@ def plan(values: dict[str, Any]) -> Plan:
         raise UserError(f"policy_switch: current and proposed are both {current!r}")
     if name in (current, proposed):
         raise UserError(f"switch_scheme: a name other than current and proposed, found {name!r}")
-    return Plan(str(current), str(proposed), int(day), name)
+    return Plan(str(current), str(proposed), int(day), name, start)
 
 
 def load(values: dict[str, Any]):
@@ -83,7 +111,7 @@ def load(values: dict[str, Any]):
         f"{{day: {p.day}, scheme: {json.dumps(p.proposed)}}}]}}"
     )
     scn = load_scenario(values, [f"schemes.{p.scheme}={sched}"])
-    return scn, p
+    return scn, replace(p, start=scn.sim.start_date)
 
 
 def monthly(daily: pd.DataFrame) -> pd.DataFrame:
@@ -126,10 +154,13 @@ def paired_monthly(m: pd.DataFrame, switch: str, stay: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def window_cis(m: pd.DataFrame, switch: str, stay: str, day: int) -> list[tuple[str, str, dict]]:
+def window_cis(
+    m: pd.DataFrame, switch: str, stay: str, day: int, start: dt.date = DEFAULT_START
+) -> list[tuple[str, str, dict]]:
     """Paired differences averaged over windows after the switch: the first full month on
     the new scheme, the two months after it, and all months after (per-replication
-    averages, then a t interval across replications)."""
+    averages, then a t interval across replications). Months are named with their dates
+    counted from ``start`` (day 0)."""
     first = day // MONTH_DAYS + 1 + (day % MONTH_DAYS > 0)  # first full month on the new scheme
     last = int(m["month"].max())
     spans = [
@@ -147,11 +178,11 @@ def window_cis(m: pd.DataFrame, switch: str, stay: str, day: int) -> list[tuple[
         hi = min(hi, last)
         sel = diff[(diff["month"] >= lo) & (diff["month"] <= hi)]
         per_rep = sel.groupby("rep")[list(MEASURES)].mean()
-        months = f"months {lo}-{hi}" if hi > lo else f"month {lo}"
+        span = months(start, lo, hi)
         out.append(
             (
-                f"{label} ({months})",
-                months,
+                f"{label}: {span}",
+                span,
                 {k: mean_ci(per_rep[k].to_numpy(float)) for k in MEASURES},
             )
         )
@@ -175,10 +206,12 @@ def _text(ci: dict, unit: str, fmt: str) -> str:
     return f"{f(ci['mean'])} {unit} (95% CI {f(ci['ci_low'])} to {f(ci['ci_high'])})"
 
 
-def windows(m: pd.DataFrame, switch: str, stay: str, day: int) -> pd.DataFrame:
+def windows(
+    m: pd.DataFrame, switch: str, stay: str, day: int, start: dt.date = DEFAULT_START
+) -> pd.DataFrame:
     """Table of :func:`window_cis`; '*' marks differences whose CI excludes 0."""
     rows = []
-    for name, _, cis in window_cis(m, switch, stay, day):
+    for name, _, cis in window_cis(m, switch, stay, day, start):
         row = {"window": name}
         for k, (lab, unit, fmt) in MEASURES.items():
             ci, f = cis[k], _formatter(fmt)
@@ -194,18 +227,19 @@ def windows(m: pd.DataFrame, switch: str, stay: str, day: int) -> pd.DataFrame:
 
 def verdict(m: pd.DataFrame, p: Plan, stay: str) -> str:
     """One sentence for the manager: the effect over all months after the switch."""
-    cis = window_cis(m, p.scheme, stay, p.day)
+    cis = window_cis(m, p.scheme, stay, p.day, p.start)
     if not cis:
+        need = (p.day // MONTH_DAYS + 2) * MONTH_DAYS
         return (
             f"The horizon ends before a full month under {p.proposed}: simulate at least "
-            f"{(p.day // MONTH_DAYS + 2) * MONTH_DAYS} days."
+            f"{need} days (to {show_date(date_of(p.start, need - 1))})."
         )
-    _, months, last = cis[-1]
+    _, span, last = cis[-1]
     parts = [f"{lab} {_text(last[k], unit, fmt)}" for k, (lab, unit, fmt) in MEASURES.items()]
     return (
-        f"Switching from {p.current} to {p.proposed} on day {p.day} instead of staying on "
-        f"{p.current} changes, per month on average over {months} (every full month after "
-        f"the switch): " + "; ".join(parts) + "."
+        f"Switching from {p.current} to {p.proposed} on {p.date} instead of staying on "
+        f"{p.current} changes, per month on average over {span}, every full month after "
+        f"the switch: " + "; ".join(parts) + "."
     )
 
 

@@ -25,6 +25,7 @@ from policysim.experiment.compare import pay_by_tenure
 from policysim.experiment.stats import clear, ratio_ci
 from policysim.results import measures as M
 from policysim.results.measures import HEADLINE, METRICS, Metric, metric
+from policysim.config.dates import date_of, show_date
 
 __all__ = ["HEADLINE", "METRICS", "Metric", "REPORT", "change", "clear", "headline_table",
            "level", "money", "relative", "sentence", "verdicts", "warning"]
@@ -113,6 +114,21 @@ def money(res, scheme: str) -> str:
     return "; ".join(parts)
 
 
+def switched_to(res, scheme: str) -> str:
+    """How a verdict names ``scheme``: a schedule by the schemes it switches to and when
+    ("kpi on 30 June 2026 (schedule switch)"), any other scheme by its name."""
+    scn = getattr(res, "scenario", None)
+    spec = scn.schemes.get(scheme) if scn is not None else None
+    if spec is None or not spec.schedule:
+        return scheme
+    first, *later = spec.schedule
+    steps = [f"{s.scheme} on {show_date(date_of(scn.sim.start_date, s.day))}" for s in later]
+    if not steps:
+        return f"{first.scheme} (schedule {scheme})"
+    lead = "" if first.scheme == res.baseline else f"{first.scheme}, then "
+    return f"{lead}{', then '.join(steps)} (schedule {scheme})"
+
+
 def sentence(res, scheme: str, names: list[str] | None = None) -> str:
     """The verdict for switching from the baseline to ``scheme``.
 
@@ -144,11 +160,12 @@ def sentence(res, scheme: str, names: list[str] | None = None) -> str:
             unclear.append(label)
     if single:
         first = ", ".join(parts) or "nothing measured"
-        text = (f"Switching from {res.baseline} to {scheme} (1 replication: no intervals, "
+        text = (f"Switching from {res.baseline} to {switched_to(res, scheme)} "
+                f"(1 replication: no intervals, "
                 f"so no verdict): {first}")
     else:
         first = ", ".join(parts) if parts else "no clear change in any headline measure"
-        text = f"Switching from {res.baseline} to {scheme}: {first}"
+        text = f"Switching from {res.baseline} to {switched_to(res, scheme)}: {first}"
         if unclear and parts:
             text += f"; no clear change in {', '.join(unclear)}"
     text += "."

@@ -16,6 +16,8 @@ save it beside the report.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import io
 from pathlib import Path
 
@@ -193,6 +195,23 @@ def compact_ticks(axis) -> None:
         return f"{x:g}"
 
     axis.set_major_formatter(FuncFormatter(fmt))
+
+
+def time_axis(ax, start: dt.date | None, per: int = 1, origin: float = 0.0) -> None:
+    """Label an x axis of day numbers (``per`` 1) or 30-day month numbers (``per`` 30,
+    ``origin`` 1: month 1 starts on day 0) with calendar dates when ``start`` (day 0) is
+    known; without it, with the day or month number."""
+    if start is None:
+        ax.set_xlabel("day of simulation" if per == 1 else "month (30 days)")
+        return
+    from matplotlib.ticker import FuncFormatter
+
+    def label(x: float, _pos) -> str:
+        when = start + dt.timedelta(days=round((x - origin) * per))
+        return f"{when.day} {when:%b}\n{when.year}"
+
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
+    ax.set_xlabel("date" if per == 1 else "30-day month, by its first day")
 
 
 def has(df: pd.DataFrame, *cols: str) -> bool:

@@ -4,6 +4,8 @@ and skill over time, per scheme (mean over replications with 95% bands).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -19,14 +21,16 @@ from policysim.report.plots.common import (
     has,
     legend,
     series,
+    time_axis,
 )
 
 
 NOVICE_DAYS = 180  # "about six months" to become a junior agent (FIELD_NOTES)
 
 
-def workforce(daily: pd.DataFrame, names: list[str]) -> Figure:
-    """Headcount, quits and hires over time per scheme (mean over replications, 95% CI)."""
+def workforce(daily: pd.DataFrame, names: list[str], start: dt.date | None = None) -> Figure:
+    """Headcount, quits and hires over time per scheme (mean over replications, 95% CI);
+    dates on the time axis when ``start`` (``sim.start_date``) is given."""
     b, width = binned(daily, sums=["quits", "hires"], means=["headcount"])
     fig, axes = figure(1, 3, height=3.4)
     unit = bin_label(width)
@@ -40,7 +44,7 @@ def workforce(daily: pd.DataFrame, names: list[str]) -> Figure:
         else:
             empty(ax, f"no '{col}' in this run")
         ax.set_title({"headcount": "Headcount", "quits": "Quits", "hires": "Hires"}[col])
-        ax.set_xlabel("day of simulation")
+        time_axis(ax, start)
         ax.set_ylabel(ylabel)
         if col != "headcount":
             ax.set_ylim(bottom=0)
@@ -161,8 +165,11 @@ def by_hour(hourly: pd.DataFrame, names: list[str]) -> Figure:
     return fig
 
 
-def revenue_conversion(daily: pd.DataFrame, names: list[str]) -> Figure:
-    """Revenue per bin (thousand yuan) and conversion of pre-sales chats over time."""
+def revenue_conversion(
+    daily: pd.DataFrame, names: list[str], start: dt.date | None = None
+) -> Figure:
+    """Revenue per bin (thousand yuan) and conversion of pre-sales chats over time (dates on
+    the time axis when ``start`` is given)."""
     b, width = binned(daily, sums=["revenue", "orders", "pre_sales_served"])
     b["conversion_pct"] = b["orders"] / b["pre_sales_served"].where(b["pre_sales_served"] > 0) * 100
     fig, axes = figure(1, 2, height=3.4)
@@ -173,7 +180,7 @@ def revenue_conversion(daily: pd.DataFrame, names: list[str]) -> Figure:
     axes[0, 1].set_ylabel("conversion (% of pre-sales chats)")
     axes[0, 1].set_title("Conversion")
     for ax in axes[0]:
-        ax.set_xlabel("day of simulation")
+        time_axis(ax, start)
     legend(fig, axes)
     return fig
 
@@ -261,7 +268,9 @@ def pay_distribution(
     return fig
 
 
-def transfers_hoarding(daily: pd.DataFrame, agents: pd.DataFrame, names: list[str]) -> Figure:
+def transfers_hoarding(
+    daily: pd.DataFrame, agents: pd.DataFrame, names: list[str], start: dt.date | None = None
+) -> Figure:
     """Left: chats handed to colleagues per day over time. Right: chats served per
     agent-month by novices (< 180 days) and experienced agents, per scheme: under
     hoarding, seniors keep chats and novices get few (95% CI across replications)."""
@@ -269,7 +278,7 @@ def transfers_hoarding(daily: pd.DataFrame, agents: pd.DataFrame, names: list[st
     b, width = binned(daily, means=["transfers"])
     series(axes[0, 0], b, "transfers", names)
     axes[0, 0].set_ylabel(f"transfers per day (mean over each {bin_label(width)})")
-    axes[0, 0].set_xlabel("day of simulation")
+    time_axis(axes[0, 0], start)
     axes[0, 0].set_title("Chats transferred to colleagues")
     axes[0, 0].set_ylim(bottom=0)
     legend(fig, axes)
@@ -322,8 +331,9 @@ def transfers_hoarding(daily: pd.DataFrame, agents: pd.DataFrame, names: list[st
     return fig
 
 
-def skill_over_time(daily: pd.DataFrame, names: list[str]) -> Figure:
-    """Mean skill of the agents employed, and the share who are novices, over time."""
+def skill_over_time(daily: pd.DataFrame, names: list[str], start: dt.date | None = None) -> Figure:
+    """Mean skill of the agents employed, and the share who are novices, over time (dates
+    on the time axis when ``start`` is given)."""
     fig, axes = figure(1, 2, height=3.4)
     b, width = binned(daily, means=["mean_skill", "novice_headcount", "headcount"])
     if "mean_skill" in b.columns:
@@ -341,6 +351,6 @@ def skill_over_time(daily: pd.DataFrame, names: list[str]) -> Figure:
     axes[0, 1].set_title("Novices (< 180 days of tenure)")
     axes[0, 1].set_ylim(bottom=0)
     for ax in axes[0]:
-        ax.set_xlabel("day of simulation")
+        time_axis(ax, start)
     legend(fig, axes)
     return fig

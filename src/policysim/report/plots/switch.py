@@ -4,11 +4,13 @@ their paired differences.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from policysim.report.plots.common import band, ci_frame, colours, figure, legend
+from policysim.report.plots.common import band, ci_frame, colours, figure, legend, time_axis
 
 
 def _month_ticks(ax, months: pd.Series) -> None:
@@ -17,8 +19,11 @@ def _month_ticks(ax, months: pd.Series) -> None:
     ax.set_xticks(range(1, n + 1, step))
 
 
-def switch_levels(monthly: pd.DataFrame, switch_day: int, labels: dict[str, str]) -> Figure:
-    """Month-by-month levels of the switch path and of staying put (95% CI across reps).
+def switch_levels(
+    monthly: pd.DataFrame, switch_day: int, labels: dict[str, str], start: dt.date | None = None
+) -> Figure:
+    """Month-by-month levels of the switch path and of staying put (95% CI across reps);
+    months labelled by their first date when ``start`` is given.
 
     ``monthly`` has columns scheme, rep, month, and the measures quits, frt_s,
     abandon_pct, revenue_k.
@@ -39,8 +44,8 @@ def switch_levels(monthly: pd.DataFrame, switch_day: int, labels: dict[str, str]
             band(ax, f, "month", col[n], labels[n], marker="o")
         ax.axvline(switch_day / 30.0 + 0.5, color="0.3", ls="--", lw=1)
         ax.set_ylabel(ylabel)
-        ax.set_xlabel("month (30 days)")
         _month_ticks(ax, monthly["month"])
+        time_axis(ax, start, per=30, origin=1)
         if value in ("quits", "abandon_pct"):
             ax.set_ylim(bottom=0)
     axes[0, 0].annotate(
@@ -56,7 +61,9 @@ def switch_levels(monthly: pd.DataFrame, switch_day: int, labels: dict[str, str]
     return fig
 
 
-def switch_differences(diff: pd.DataFrame, switch_day: int) -> Figure:
+def switch_differences(
+    diff: pd.DataFrame, switch_day: int, start: dt.date | None = None
+) -> Figure:
     """Paired month-by-month differences, switch minus staying put (95% CI across
     replications paired on common random numbers); ``diff`` has month, measure, mean, lo, hi."""
     fig, axes = figure(2, 2, height=6.0)
@@ -83,8 +90,8 @@ def switch_differences(diff: pd.DataFrame, switch_day: int) -> Figure:
         ax.axhline(0, color="0.3", lw=0.8)
         ax.axvline(switch_day / 30.0 + 0.5, color="0.3", ls="--", lw=1)
         ax.set_ylabel(f"change in {ylabel}")
-        ax.set_xlabel("month (30 days)")
         _month_ticks(ax, f["month"])
+        time_axis(ax, start, per=30, origin=1)
     from matplotlib.patches import Patch
 
     fig.legend(
