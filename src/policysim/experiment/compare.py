@@ -84,8 +84,18 @@ def pick_schemes(scn: Scenario, schemes: str | None, baseline: str | None) -> tu
 def compare_schemes(scn: Scenario, names: list[str], baseline: str, workers: int | None = None,
                     on_done=None) -> Comparison:
     """Run every scheme in ``names`` for ``scn.sim.reps`` replications on common random numbers."""
-    jobs = [Job(scn, r, scn.sim.seed, scn.sim.days, n) for n in names for r in range(scn.sim.reps)]
-    outcomes = run_jobs(jobs, workers or default_workers(), on_done)
+    outcomes = run_jobs(comparison_jobs(scn, names), workers or default_workers(), on_done)
+    return comparison(scn, names, baseline, outcomes)
+
+
+def comparison_jobs(scn: Scenario, names: list[str]) -> list[Job]:
+    """The replications of a comparison: every scheme in ``names``, replications 0..reps-1,
+    on the scenario's seed (so replication r of each scheme shares its streams)."""
+    return [Job(scn, r, scn.sim.seed, scn.sim.days, n) for n in names for r in range(scn.sim.reps)]
+
+
+def comparison(scn: Scenario, names: list[str], baseline: str, outcomes: list[Outcome]) -> Comparison:
+    """Metric CIs and paired differences of finished :func:`comparison_jobs` (run anywhere)."""
     by = {n: [o.summary for o in outcomes if o.job.scheme == n] for n in names}
     metrics = {n: summarize_reps(rows) for n, rows in by.items()}
     diffs = {n: paired(by[n], by[baseline]) for n in names if n != baseline}

@@ -18,6 +18,7 @@ import pandas as pd
 
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
+from policysim.report import progress
 from policysim.report.params import split_list
 
 #: Label used for the scheme column of runs with no pay scheme (fixed default actions).
@@ -119,6 +120,8 @@ def run_schemes(
                 f"{scn.name}: the scenario defines no schemes, found "
                 f"schemes={schemes!r} baseline={baseline!r}"
             )
+        if on_done is None:
+            on_done = progress.reporter([NO_SCHEME], scn.sim.reps)
         outcomes = replicate(
             scn, scn.sim.reps, scn.sim.seed, scn.sim.days, None, workers=n_workers, on_done=on_done
         )
@@ -129,10 +132,18 @@ def run_schemes(
     from policysim.experiment.compare import compare_schemes, pick_schemes
 
     names, base = pick_schemes(scn, schemes or None, baseline or None)
+    if on_done is None:
+        on_done = progress.reporter(names, scn.sim.reps)
     cmp = compare_schemes(scn, names, base, workers=n_workers, on_done=on_done)
-    return Results(
-        scn, names, base, cmp.metrics, cmp.differences, _label(tables(cmp.outcomes)), cmp.outcomes
-    )
+    return results_of(cmp)
+
+
+def results_of(cmp) -> Results:
+    """The :class:`Results` of a finished :class:`policysim.experiment.compare.Comparison`."""
+    from policysim.experiment.runner import tables
+
+    return Results(cmp.scenario, list(cmp.metrics), cmp.baseline, cmp.metrics, cmp.differences,
+                   _label(tables(cmp.outcomes)), cmp.outcomes)
 
 
 def write(res: Results, directory: Path) -> Path:
