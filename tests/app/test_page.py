@@ -3,7 +3,8 @@
 What a manager does: open the page, change the proposed scheme's commission rate, run a short
 comparison (20 days, 2 replications), read the results, download the scenario file that ran
 and check it is a valid scenario with the values entered; enter an invalid value and see
-the located validation message beside the input; cancel a long run. Screenshots of each
+the located validation message beside the input; upload a bad file; cancel a long run; run
+two tabs at once. Screenshots of each
 step are written to tests/artefacts/ (see conftest.py).
 """
 
@@ -12,6 +13,9 @@ from __future__ import annotations
 import re
 
 import pytest
+
+pytest.importorskip("playwright", reason="playwright is not installed (pip install '.[dev]')")
+from playwright.sync_api import expect  # noqa: E402
 
 from policysim.config.schema import Scenario
 from policysim.config.validate import load_model
@@ -125,3 +129,24 @@ def test_cancel_stops_a_long_run(page, shot):
     shot(tab, "04_cancelled")
     assert tab.locator(".finding").count() == 0
     assert not tab.locator(".run button").is_disabled()
+
+
+def test_two_tabs_run_at_once(page, server, browser_context):
+    url, _ = server
+    other = browser_context.new_page()
+    try:
+        other.goto(url)
+        other.locator(".f-current-base_salary input").wait_for()
+        set_question(page, 0.02)
+        set_question(other, 0.03, day=5)
+        page.locator(".run button").click()
+        other.locator(".run button").click()
+        # both running together (a run of 20 days takes far longer than starting the other)
+        expect(page.locator(".cancel button")).to_be_enabled(timeout=60_000)
+        expect(other.locator(".cancel button")).to_be_enabled(timeout=60_000)
+        expect(page.locator(".cancel button")).to_be_enabled(timeout=60_000)
+        for tab, day in ((page, 10), (other, 5)):
+            tab.locator(".finding").first.wait_for(timeout=RUN_S)
+            assert f"paying kpi from day {day} instead" in text(tab.locator(".verdict").first)
+    finally:
+        other.close()

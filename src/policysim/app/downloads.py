@@ -33,7 +33,7 @@ class ReportButton:
 
     def __init__(self, scenario: Path, plan: Plan, folder: Path):
         self.scenario, self.plan, self.folder = scenario, plan, folder
-        self.button = pn.widgets.Button(name="Build the full HTML report", css_classes=["build-report"])
+        self.button = pn.widgets.Button(label="Build the full HTML report", css_classes=["build-report"])
         self.download = pn.widgets.FileDownload(label="Download the HTML report", visible=False,
                                                 button_type="success", embed=False,
                                                 css_classes=["download-report"])

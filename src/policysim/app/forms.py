@@ -119,7 +119,7 @@ class NumberEditor(Editor):
         super().__init__(path)
         cls = pn.widgets.IntInput if kind is int else pn.widgets.FloatInput
         self.default = default
-        self.widget = cls(name=_label(name), value=value, width=width, css_classes=[css(path)])
+        self.widget = cls(label=_label(name), value=value, width=width, css_classes=[css(path)])
         self.view.append(self.widget)
 
     def get(self):
@@ -136,7 +136,7 @@ class ChoiceEditor(Editor):
     def __init__(self, path, name: str, choices: list[str], value: Any, width: int = 170):
         super().__init__(path)
         self.default = value if value in choices else choices[0]
-        self.widget = pn.widgets.Select(name=_label(name), options=list(choices), width=width,
+        self.widget = pn.widgets.Select(label=_label(name), options=list(choices), width=width,
                                         value=value if value in choices else choices[0],
                                         css_classes=[css(path)])
         self.view.append(self.widget)
@@ -189,7 +189,7 @@ class OptionalEditor(Editor):
                  row: bool = False, title: str | None = None):
         super().__init__(path)
         self.inner = ModelEditor(path, model, value, row=row)
-        self.tick = pn.widgets.Checkbox(name=title or _label(name), value=value is not None,
+        self.tick = pn.widgets.Checkbox(label=title or _label(name), value=value is not None,
                                         css_classes=[css(path) + "-on"])
         self.inner.view.visible = value is not None
         self.tick.param.watch(lambda e: setattr(self.inner.view, "visible", e.new), "value")

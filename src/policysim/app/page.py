@@ -33,7 +33,7 @@ class SchemeForm:
 
     def __init__(self, side: str, title: str):
         self.side = side
-        self.start = pn.widgets.Select(name="start from the store's scheme", options=[],
+        self.start = pn.widgets.Select(label="start from the store's scheme", options=[],
                                        css_classes=[f"f-{side}-start"], width=240)
         self.editor = forms.ModelEditor((side,), SchemeSpec, None)
         self.view = pn.Column(f"### {title}", self.start, self.editor.view, width=560)
@@ -56,7 +56,7 @@ class Page:
         self.run = None
         self.pending: dict | None = None
         self.count = 0
-        self.builtin = pn.widgets.Select(name="built-in store", options=list(scenarios),
+        self.builtin = pn.widgets.Select(label="built-in store", options=list(scenarios),
                                          css_classes=["f-store"], width=240)
         self.scenarios = dict(scenarios)
         self.upload = pn.widgets.FileInput(accept=".yaml,.yml", css_classes=["f-upload"])
@@ -68,9 +68,9 @@ class Page:
         self.days = forms.NumberEditor(("sim", "days"), "horizon (days)", int, 365)
         self.reps = forms.NumberEditor(("sim", "reps"), "replications", int, 5)
         self.general = forms.Editor(("general",))
-        self.run_button = pn.widgets.Button(name="Run", button_type="primary",
+        self.run_button = pn.widgets.Button(label="Run", button_type="primary",
                                             css_classes=["run"], width=120)
-        self.cancel_button = pn.widgets.Button(name="Cancel", button_type="warning",
+        self.cancel_button = pn.widgets.Button(label="Cancel", button_type="warning",
                                                css_classes=["cancel"], width=120, disabled=True)
         self.bar = pn.indicators.Progress(value=0, max=1, width=400, visible=False,
                                           css_classes=["run-progress"])

@@ -86,6 +86,10 @@ class Run:
         reps = self.scenario.sim.reps
         return {n: (sum(o.job.scheme == n for o in got), reps) for n in self.names}
 
+    def wait(self) -> None:
+        """Block until every worker has finished (for scripts and tests; the page polls)."""
+        self._pool.join()
+
     def cancel(self) -> None:
         """Stop every worker process now; what finished is dropped with the run."""
         self.cancelled = True

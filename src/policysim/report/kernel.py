@@ -54,9 +54,7 @@ def install(name: str = NAME, prefix: str | None = None) -> str:
 
     with tempfile.TemporaryDirectory() as tmp:
         src = write_spec(Path(tmp) / name)
-        return KernelSpecManager().install_kernel_spec(
-            str(src), name, prefix=prefix or sys.prefix, replace=True
-        )
+        return KernelSpecManager().install_kernel_spec(str(src), name, prefix=prefix or sys.prefix)
 
 
 def installed(name: str) -> bool:
