@@ -111,3 +111,18 @@ def test_run_in_worker_processes_gives_the_in_process_comparison(store, tmp_path
     same = compare_schemes(scn, names, names[0], workers=1)
     assert res.metrics == same.metrics
     assert res.differences == same.differences
+
+
+@pytest.mark.slow
+def test_full_report_of_a_question_is_the_policy_switch_notebook(store, tmp_path):
+    """What the page's "Build the full HTML report" runs, on the file the page wrote."""
+    from policysim.app.downloads import report_values
+    from policysim.report.render import render
+
+    q = whatif.first_question(store)
+    path = whatif.write(store, q, tmp_path / "run")
+    html = render("policy_switch", path, tmp_path / "run" / "report",
+                  {**report_values(q.path_name), "workers": 1}, log=lambda line: None)
+    text = html.read_text()
+    assert f"Current scheme <strong>commission</strong>, proposed <strong>kpi</strong> from day " \
+           f"<strong>{q.switch_day}</strong>" in text

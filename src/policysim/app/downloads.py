@@ -18,6 +18,11 @@ from policysim.errors import UserError
 from policysim.report.switch import Plan
 
 
+def report_values(path_name: str) -> dict:
+    """The notebook parameters of a run's report: read the switch from the path scheme."""
+    return {"switch_scheme": path_name}
+
+
 def downloads(scenario: Path, plan: Plan, folder: Path):
     """A row: download the scenario file; build, then download, the HTML report."""
     file_button = pn.widgets.FileDownload(
@@ -55,7 +60,7 @@ class ReportButton:
 
         try:
             self.html = render("policy_switch", self.scenario, self.folder / "report",
-                               {"switch_scheme": self.plan.scheme}, log=self.lines.append)
+                               report_values(self.plan.scheme), log=self.lines.append)
         except UserError as err:
             self.failure = err.message
         except Exception as err:  # noqa: BLE001 - shown on the page, not a traceback

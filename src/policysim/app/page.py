@@ -83,6 +83,8 @@ class Page:
         self.run_button.on_click(lambda e: self.start())
         self.cancel_button.on_click(lambda e: self.cancel())
         self._poller = None
+        if pn.state.curdoc is not None:  # a tab closed mid-run leaves no processes behind
+            pn.state.on_session_destroyed(lambda context: self.cancel())
         self.view = self._layout()
         if first is not None:
             self.open(first)
