@@ -34,7 +34,8 @@ SERVER_START_S = 90  # a cold start imports panel, bokeh, pandas and the model o
 
 def chromium() -> str | None:
     """Path of the system's chromium, or None."""
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -90,7 +91,8 @@ def server(tmp_path_factory):
     log = folder / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "policysim.cli", "app", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "policysim.cli", "app", "--host", "127.0.0.1",
+             "--port", str(port)],
             cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}/"
@@ -131,6 +133,7 @@ def page(server, browser_context):
     tab = browser_context.new_page()
     tab.goto(url)
     tab.locator(".f-current-base_salary input").wait_for()
+    tab.get_by_text("30 agents in 3 teams").first.wait_for()  # text panes draw after inputs
     yield tab
     tab.close()
 

@@ -61,13 +61,15 @@ def test_page_runs_a_short_comparison_and_offers_its_scenario(page, shot, tmp_pa
     shot(tab, "02_results")
 
     verdict = text(tab.locator(".verdict").first)
-    assert "Over the whole 20 days, paying kpi from day 10 instead of staying on commission" in verdict
+    assert ("Over the whole 20 days, paying kpi from day 10 instead of staying on commission"
+            in verdict)
     table = text(tab.locator(".differences").first)
     for measure in ("annual turnover", "mean first response", "profit"):
         assert measure in table
     assert "change (95% CI" in table
     assert "headcount (agents): stay on commission" in text(tab.locator(".team").first)
-    assert re.search(r"Done: Run 1: baseline, commission -> kpi on day 10", text(tab.locator(".status")))
+    status = text(tab.locator(".status"))
+    assert re.search(r"Done: Run 1: baseline, commission -> kpi on day 10", status)
 
     with tab.expect_download() as info:
         tab.locator(".download-scenario button").click()
@@ -107,12 +109,13 @@ def test_invalid_value_shows_the_located_message_beside_its_input(page, shot):
     assert not message.is_visible()
 
 
-def test_invalid_upload_shows_its_message(page, tmp_path):
+def test_invalid_upload_shows_its_message(page, shot, tmp_path):
     bad = tmp_path / "bad_store.yaml"
     bad.write_text("name: bad\nteams:\n  - {name: A, agents: 0}\n")
     page.locator(".f-upload input[type=file]").set_input_files(str(bad))
     message = page.locator(".f-store-error")
     message.wait_for(state="visible")
+    shot(page, "05_bad_upload")
     assert re.search(r"bad_store\.yaml:3: teams\.0\.agents: expected a number of at least 1, "
                      r"found 0 \(int\)", text(message))
     assert page.locator(".f-store select").input_value() == "baseline"  # forms kept

@@ -126,3 +126,13 @@ def test_full_report_of_a_question_is_the_policy_switch_notebook(store, tmp_path
     text = html.read_text()
     assert f"Current scheme <strong>commission</strong>, proposed <strong>kpi</strong> from day " \
            f"<strong>{q.switch_day}</strong>" in text
+
+
+def test_app_command_refuses_a_bad_scenario_before_serving(cli, tmp_path):
+    pytest.importorskip("panel")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ndemand: {daily_volume: -5}\n")
+    code, out, err = cli(["app", bad, "--port", "1"])
+    assert (code, out) == (2, "")
+    assert err.strip() == (f"error: {bad}:2: demand.daily_volume: expected a number of at least "
+                           "0, found -5 (int)")

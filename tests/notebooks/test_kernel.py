@@ -83,7 +83,8 @@ def test_report_after_a_plain_install_uses_this_interpreter(tiny, tmp_path):
     env = {**os.environ, "PYTHONPATH": src, "JUPYTER_PATH": str(empty),
            "JUPYTER_DATA_DIR": str(empty), "JUPYTER_CONFIG_DIR": str(empty)}
     probe = subprocess.run(
-        [str(python), "-c", "from policysim.report.kernel import installed; print(installed('policysim'))"],
+        [str(python), "-c",
+         "from policysim.report.kernel import installed; print(installed('policysim'))"],
         env=env, capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "False"  # really no 'policysim' kernel in sight
 

@@ -26,7 +26,8 @@ def report_values(path_name: str) -> dict:
 def downloads(scenario: Path, plan: Plan, folder: Path):
     """A row: download the scenario file; build, then download, the HTML report."""
     file_button = pn.widgets.FileDownload(
-        file=str(scenario), filename=scenario.name, label=f"Download the scenario ({scenario.name})",
+        file=str(scenario), filename=scenario.name,
+        label=f"Download the scenario ({scenario.name})",
         button_type="success", css_classes=["download-scenario"], embed=False,
     )
     report = ReportButton(scenario, plan, folder)
@@ -38,7 +39,8 @@ class ReportButton:
 
     def __init__(self, scenario: Path, plan: Plan, folder: Path):
         self.scenario, self.plan, self.folder = scenario, plan, folder
-        self.button = pn.widgets.Button(label="Build the full HTML report", css_classes=["build-report"])
+        self.button = pn.widgets.Button(label="Build the full HTML report",
+                                        css_classes=["build-report"])
         self.download = pn.widgets.FileDownload(label="Download the HTML report", visible=False,
                                                 button_type="success", embed=False,
                                                 css_classes=["download-report"])

@@ -212,7 +212,8 @@ class Page:
         except _Shown:
             return
         self.count += 1
-        folder = self.runs_dir / f"{self.store.scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}-{self.count}"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = self.runs_dir / f"{self.store.scenario.name}-{stamp}-{self.count}"
         path = whatif.write(self.store, q, folder)
         try:
             scn = whatif.check(path)

@@ -43,7 +43,10 @@ def serve(scenario: Path | None, host: str, port: int, runs_dir: Path | None = N
     runs = runs_dir or whatif.RUNS_DIR
     origins = [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     pn.extension(notifications=False)
-    print(f"policysim app: http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
-    pn.serve({"/": lambda: page(stores, scenario, runs)}, address=host, port=port, show=False,
-             title="policysim: what if we change pay?", websocket_origin=origins,
-             print_url=False)
+    try:
+        pn.serve({"/": lambda: page(stores, scenario, runs)}, address=host, port=port,
+                 show=False, title="policysim: what if we change pay?",
+                 websocket_origin=origins, print_url=False)
+    except OSError as err:  # the port is taken, or the address is not this machine's
+        raise UserError(f"--host {host} --port {port}: expected a free local address, found "
+                        f"{err.strerror or err}") from None

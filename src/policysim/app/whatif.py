@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policysim.config.schema import Scenario
-from policysim.errors import ConfigError, Problem, UserError
+from policysim.errors import UserError
 
 #: Where the page keeps what it ran (relative to the folder ``policysim app`` started in).
 RUNS_DIR = Path("reports") / "app"
@@ -106,7 +106,8 @@ def first_question(store: Store) -> Question:
     proposed = None
     for spec in scn.schemes.values():
         if spec.schedule and len(spec.schedule) > 1:
-            current, proposed, day = spec.schedule[0].scheme, spec.schedule[-1].scheme, spec.schedule[-1].day
+            first, last = spec.schedule[0], spec.schedule[-1]
+            current, proposed, day = first.scheme, last.scheme, last.day
             break
     if current not in plain:
         current = plain[0]
@@ -124,7 +125,6 @@ def proposed_name(current: str, proposed: str) -> str:
 def scenario_data(store: Store, q: Question) -> dict:
     """The store's data with the question's three schemes, horizon and replications."""
     data = copy.deepcopy(store.data)
-    data.setdefault("sim", {})
     data["sim"] = {**(data.get("sim") or {}), "days": q.days, "reps": q.reps}
     data["schemes"] = {
         q.current: q.current_spec,
@@ -174,9 +174,3 @@ def check(path: Path) -> Scenario:
 
     return load_model(Scenario, path)
 
-
-def problems(err: UserError) -> list[Problem]:
-    """The located problems of an error (one unlocated problem for a plain UserError)."""
-    if isinstance(err, ConfigError):
-        return list(err.problems)
-    return [Problem(None, None, "", err.message, "")]

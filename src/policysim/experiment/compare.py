@@ -94,7 +94,8 @@ def comparison_jobs(scn: Scenario, names: list[str]) -> list[Job]:
     return [Job(scn, r, scn.sim.seed, scn.sim.days, n) for n in names for r in range(scn.sim.reps)]
 
 
-def comparison(scn: Scenario, names: list[str], baseline: str, outcomes: list[Outcome]) -> Comparison:
+def comparison(scn: Scenario, names: list[str], baseline: str,
+               outcomes: list[Outcome]) -> Comparison:
     """Metric CIs and paired differences of finished :func:`comparison_jobs` (run anywhere)."""
     by = {n: [o.summary for o in outcomes if o.job.scheme == n] for n in names}
     metrics = {n: summarize_reps(rows) for n, rows in by.items()}
