@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-EXTRAS := notebooks,sensitivity,dask,dev
+EXTRAS := notebooks,sensitivity,dask,app,dev
 
-.PHONY: demo test lab bench venv clean
+.PHONY: demo test lab app bench venv clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
-	$(PY) -m ipykernel install --sys-prefix --name policysim --display-name "policysim (.venv)" >/dev/null
+	$(PY) -m policysim.report.kernel >/dev/null   # kernel.json says "python": survives a move
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -22,7 +22,12 @@ demo: $(STAMP)
 	$(VENV)/bin/policysim report scenarios/baseline.yaml -p reps 6 -p days 365
 
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
+	  echo "NOTE: no chromium binary: the browser tests of the what-if page (tests/app) are SKIPPED (apt-get install chromium)"
 	$(PY) -m pytest -n 2 -q
+
+app: $(STAMP)
+	$(VENV)/bin/policysim app
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from policysim.cli_app import register as register_app
 from policysim.cli_experiment import register as register_experiment
 from policysim.cli_report import register as register_report
 from policysim.errors import UserError
@@ -28,6 +29,7 @@ validate_app = typer.Typer(no_args_is_help=True, help="Check the queueing core a
 app.add_typer(validate_app, name="validate")
 register_report(app)
 register_experiment(app)
+register_app(app)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 DaysOpt = Annotated[Optional[int], typer.Option("--days", min=1, max=3650, help="Days to simulate.")]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 TINY = """
@@ -34,24 +31,8 @@ def tiny(tmp_path_factory):
 @pytest.fixture(scope="session")
 def kernel():
     """The 'policysim' kernel of this venv (installed as `make` does, if missing)."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    from policysim.report.kernel import NAME, install, installed
 
-    try:
-        KernelSpecManager().get_kernel_spec("policysim")
-    except NoSuchKernel:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ipykernel",
-                "install",
-                "--sys-prefix",
-                "--name",
-                "policysim",
-                "--display-name",
-                "policysim (.venv)",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    return "policysim"
+    if not installed(NAME):
+        install(NAME)
+    return NAME

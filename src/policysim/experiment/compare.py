@@ -198,8 +198,7 @@ def compare_schemes(scn: Scenario, names: list[str], baseline: str, workers: int
     outcomes: list[Outcome] = []
 
     def run(first: int, stop: int) -> None:
-        jobs = [Job(scn, r, scn.sim.seed, scn.sim.days, n) for n in names
-                for r in range(first, stop)]
+        jobs = comparison_jobs(scn, names, first, stop)
         outcomes.extend(run_jobs(jobs, workers, on_done))
 
     def by_scheme() -> dict[str, list[dict]]:
@@ -214,7 +213,24 @@ def compare_schemes(scn: Scenario, names: list[str], baseline: str, workers: int
                                  auto.start, auto.step, auto.cap)
         scn = with_reps(scn, result.reps)
     outcomes.sort(key=lambda o: (names.index(o.job.scheme), o.job.rep))
-    by = by_scheme()
+    return comparison(scn, names, baseline, outcomes, result)
+
+
+def comparison_jobs(scn: Scenario, names: list[str], first: int = 0,
+                    stop: int | None = None) -> list[Job]:
+    """The replications of a comparison: every scheme in ``names``, replications
+    ``first``..``stop - 1`` (default all ``sim.reps``), on the scenario's seed (so replication
+    r of each scheme shares its streams)."""
+    stop = scn.sim.reps if stop is None else stop
+    return [Job(scn, r, scn.sim.seed, scn.sim.days, n) for n in names for r in range(first, stop)]
+
+
+def comparison(scn: Scenario, names: list[str], baseline: str, outcomes: list[Outcome],
+               auto=None) -> Comparison:
+    """Metric CIs and paired differences of finished :func:`comparison_jobs` (run anywhere,
+    finished in any order); ``auto`` says how ``--reps auto`` ended, if it ran."""
+    ordered = sorted(outcomes, key=lambda o: o.job.rep)
+    by = {n: [o.summary for o in ordered if o.job.scheme == n] for n in names}
     metrics = {n: summarize_reps(rows) for n, rows in by.items()}
     diffs = {n: paired(by[n], by[baseline]) for n in names if n != baseline}
-    return Comparison(scn, baseline, outcomes, metrics, diffs, result)
+    return Comparison(scn, baseline, outcomes, metrics, diffs, auto)

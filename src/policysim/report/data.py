@@ -18,6 +18,7 @@ import pandas as pd
 
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
+from policysim.report import progress
 from policysim.report.params import split_list
 
 #: Label used for the scheme column of runs with no pay scheme (fixed default actions).
@@ -133,6 +134,8 @@ def run_schemes(
                 f"{scn.name}: the scenario defines no schemes, found "
                 f"schemes={schemes!r} baseline={baseline!r}"
             )
+        if on_done is None:
+            on_done = progress.reporter([NO_SCHEME], auto.cap if auto else scn.sim.reps)
         how = None
         if auto is None:
             outcomes = replicate(scn, scn.sim.reps, scn.sim.seed, scn.sim.days, None,
@@ -148,8 +151,17 @@ def run_schemes(
     from policysim.experiment.compare import compare_schemes, pick_schemes
 
     names, base = pick_schemes(scn, schemes or None, baseline or None)
+    if on_done is None:
+        on_done = progress.reporter(names, auto.cap if auto else scn.sim.reps)
     cmp = compare_schemes(scn, names, base, workers=n_workers, on_done=on_done, auto=auto)
-    return Results(cmp.scenario, names, base, cmp.metrics, cmp.differences,
+    return results_of(cmp)
+
+
+def results_of(cmp) -> Results:
+    """The :class:`Results` of a finished :class:`policysim.experiment.compare.Comparison`."""
+    from policysim.experiment.runner import tables
+
+    return Results(cmp.scenario, list(cmp.metrics), cmp.baseline, cmp.metrics, cmp.differences,
                    _label(tables(cmp.outcomes)), cmp.outcomes, cmp.auto)
 
 

@@ -7,8 +7,11 @@ does:
    (:mod:`policysim.report.params`) and validates the scenario with them applied, so every
    mistake a user can fix is reported before a kernel starts;
 2. executes ``notebooks/<name>.ipynb`` with papermill in the project's own Jupyter kernel
-   (``policysim``, installed into the venv by ``make``) with a per-cell timeout, writing
-   ``<out>/<name>.ipynb`` and the notebook's parquet tables to ``<out>/<name>/``;
+   (``policysim``, installed into the venv by ``make``; when it is not installed, as after a
+   plain ``pip install '.[notebooks]'``, a kernel of the running interpreter, see
+   :mod:`policysim.report.kernel`) with a per-cell timeout, writing ``<out>/<name>.ipynb``
+   and the notebook's parquet tables to ``<out>/<name>/``, and printing the replications
+   done per scheme as they finish (:mod:`policysim.report.progress`);
 3. exports ``<out>/<name>.html`` with nbconvert, code hidden, images embedded (base64).
 
 ``<out>`` is ``reports/<scenario name>/`` unless given. A notebook that fails mid-way
@@ -62,18 +65,6 @@ def prepare(notebook: str, values: dict[str, Any]):
     return scn
 
 
-def _check_kernel(kernel: str) -> None:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec(kernel)
-    except NoSuchKernel:
-        raise UserError(
-            f"the Jupyter kernel {kernel!r} is not installed; run `make venv` (or "
-            f"`{sys.executable} -m ipykernel install --sys-prefix --name {kernel}`)"
-        ) from None
-
-
 def to_html(nb_path: Path, html_path: Path, title: str) -> Path:
     """Export an executed notebook to HTML without code cells (images embedded)."""
     import nbformat
@@ -91,15 +82,24 @@ def to_html(nb_path: Path, html_path: Path, title: str) -> Path:
     return html_path
 
 
-def _kernel_manager(log_path: Path):
+def _kernel_manager(log_path: Path, progress_path: Path, spec_manager=None):
     """A kernel manager class whose kernel writes its stderr (start-up chatter, warnings)
-    to ``log_path`` instead of the terminal."""
+    to ``log_path`` instead of the terminal, reports progress to ``progress_path`` and, given
+    ``spec_manager``, finds its kernelspec there."""
     from jupyter_client.manager import AsyncKernelManager
 
+    from policysim.report.progress import ENV
+
     class LoggedKernelManager(AsyncKernelManager):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            if spec_manager is not None:
+                self.kernel_spec_manager = spec_manager
+
         async def start_kernel(self, **kw):  # type: ignore[override]
             self._log_file = open(log_path, "ab")  # noqa: SIM115 - closed in cleanup
             kw.setdefault("stderr", self._log_file)
+            kw["env"] = {**(kw.get("env") or os.environ), ENV: str(progress_path)}
             return await super().start_kernel(**kw)
 
         async def shutdown_kernel(self, *args, **kw):  # type: ignore[override]
@@ -182,23 +182,39 @@ def render(
     for path in (results, nb_path, html_path):  # fixed names; a symlink could still point out
         if path.resolve().parent != base:
             raise UserError(f"--out {base}: {path.name} resolves outside it ({path.resolve()})")
-    _check_kernel(kernel)
+    import tempfile
+
+    from policysim.report.kernel import resolve
+    from policysim.report.progress import Follower
+
+    scratch = Path(tempfile.mkdtemp(prefix="policysim-report-"))
+    try:
+        spec_manager = resolve(kernel, scratch, log)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    progress_path = scratch / "progress.txt"
     parameters = {**given, "scenario": str(scenario), "out_dir": str(results)}
     log(f"running notebook {notebook} on {scn.name} -> {base}/")
     error = None
     try:
-        pm.execute_notebook(
-            str(src),
-            str(nb_path),
-            parameters=parameters,
-            kernel_name=kernel,
-            execution_timeout=timeout,
-            cwd=os.getcwd(),
-            progress_bar=False,
-            log_output=False,
-            report_mode=False,
-            kernel_manager_class=_kernel_manager(results.parent / f"{notebook}.kernel.log"),
-        )
+        with Follower(progress_path, log):
+            pm.execute_notebook(
+                str(src),
+                str(nb_path),
+                parameters=parameters,
+                kernel_name=kernel,
+                execution_timeout=timeout,
+                cwd=os.getcwd(),
+                progress_bar=False,
+                log_output=False,
+                report_mode=False,
+                kernel_manager_class=_kernel_manager(
+                    results.parent / f"{notebook}.kernel.log", progress_path, spec_manager
+                ),
+            )
     except pm.PapermillExecutionError as err:
         error = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
     except Exception as err:  # noqa: BLE001 - timeouts, dead kernels: keep what was written
@@ -209,6 +225,10 @@ def render(
         )
         if "Timeout" in type(err).__name__:
             error += f" (per-cell timeout {timeout} s; raise it with --timeout)"
+    finally:
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
     title = f"{scn.name}: {notebook.replace('_', ' ')}"
     if nb_path.exists():
         to_html(nb_path, html_path, title)

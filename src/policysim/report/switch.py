@@ -116,7 +116,7 @@ def load(values: dict[str, Any]):
 
 def monthly(daily: pd.DataFrame) -> pd.DataFrame:
     """Per scheme, replication and complete 30-day month: quits, mean first response (s),
-    abandonment (%) and revenue (thousand yuan)."""
+    abandonment (%), revenue (thousand yuan) and headcount (mean of the days)."""
     days = int(daily["day"].max()) + 1
     d = daily.assign(month=daily["day"] // MONTH_DAYS + 1)
     d = d[d["month"] <= max(1, days // MONTH_DAYS)]
@@ -129,6 +129,9 @@ def monthly(daily: pd.DataFrame) -> pd.DataFrame:
     out["frt_s"] = g["frt_sum_s"] / g["answered"].where(g["answered"] > 0)
     out["abandon_pct"] = g["abandoned"] / g["inquiries"].where(g["inquiries"] > 0) * 100
     out["revenue_k"] = g["revenue"] / 1000.0
+    if "headcount" in d.columns:
+        heads = d.groupby(["scheme", "rep", "month"])["headcount"].mean().reset_index()
+        out = out.merge(heads, on=["scheme", "rep", "month"], how="left")
     return out
 
 

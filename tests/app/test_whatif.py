@@ -1,0 +1,138 @@
+"""The page's parts without a browser: the question as a scenario file, forms generated from
+the scheme schema, runs in worker processes."""
+
+from __future__ import annotations
+
+import pytest
+
+from policysim.app import whatif
+from policysim.config.pay import METRICS, SchemeSpec
+from policysim.errors import ConfigError
+
+TINY = """\
+name: tiny
+sim: {days: 8, reps: 2, seed: 3, period_days: 4}
+demand: {daily_volume: 200}
+teams: [{name: A, agents: 2}, {name: B, agents: 2}]
+scheme: commission
+schemes:
+  commission: {base_salary: 3000, commission: {rate: 0.01}}
+  kpi: {base_salary: 3500, kpi: {metrics: {rating: {weight: 1, target: 4.6, floor: 3.6}}}}
+  contest:
+    base_salary: 3000
+    contest: {metric: rating, prize_per_member: 900, winners: 1}
+    ranking: {metric: served, prize: 500, top: 2}
+    commission: {rate: 0.004, target: 20000, share: 0.5}
+"""
+
+
+@pytest.fixture
+def store(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return whatif.open_store(path)
+
+
+def test_first_question_is_the_scheme_in_force_against_the_next(store):
+    q = whatif.first_question(store)
+    assert (q.current, q.proposed, q.switch_day, q.days, q.reps) == ("commission", "kpi", 4, 8, 2)
+    assert q.path_name == "kpi_from_day_4"
+
+
+def test_question_written_is_a_scenario_the_command_line_reads(store, tmp_path):
+    q = whatif.first_question(store)
+    scn = whatif.check(whatif.write(store, q, tmp_path / "run"))
+    assert list(scn.schemes) == ["commission", "kpi", "kpi_from_day_4"]
+    assert scn.scheme == "commission"
+    assert [(s.day, s.scheme) for s in scn.schemes["kpi_from_day_4"].schedule] == [
+        (0, "commission"), (4, "kpi")]
+    assert scn.demand.daily_volume == 200  # the rest of the store kept
+
+
+def test_same_scheme_on_both_sides_gets_a_distinct_name(store):
+    assert whatif.proposed_name("kpi", "kpi") == "kpi_proposed"
+    assert whatif.proposed_name("commission", "kpi") == "kpi"
+
+
+def test_a_bad_value_is_located_in_the_written_file(store, tmp_path):
+    q = whatif.first_question(store)
+    bad = whatif.Question(q.current, q.current_spec, q.proposed,
+                          {**q.proposed_spec, "commission": {"rate": 1.5}}, q.switch_day, q.days,
+                          q.reps)
+    path = whatif.write(store, bad, tmp_path / "run")
+    with pytest.raises(ConfigError) as err:
+        whatif.check(path)
+    (problem,) = err.value.problems
+    line = path.read_text().splitlines()[problem.line - 1]
+    assert line.strip() == "rate: 1.5"  # the line the message names holds the bad value
+    assert str(problem) == (f"{path}:{problem.line}: schemes.kpi.commission.rate: expected a "
+                            "number of at most 1, found 1.5 (float)")
+
+
+@pytest.mark.parametrize("name", ["commission", "kpi", "contest"])
+def test_generated_form_gives_back_the_scheme_it_shows(store, name):
+    pytest.importorskip("panel")
+    from policysim.app.forms import ModelEditor
+
+    editor = ModelEditor(("x",), SchemeSpec, None)
+    data = whatif.scheme_data(store, name)
+    editor.set(data)
+    assert SchemeSpec.model_validate(editor.get()[1]) == store.scenario.schemes[name]
+
+
+def test_every_field_of_the_scheme_schema_has_an_input():
+    pytest.importorskip("panel")
+    from policysim.app.forms import SKIP, ModelEditor
+
+    editor = ModelEditor(("x",), SchemeSpec, None)
+    assert set(editor.fields) == set(SchemeSpec.model_fields) - SKIP
+    kpi = editor.find(("kpi",))
+    assert set(kpi.find(("metrics",)).children()) == set(METRICS)
+    assert editor.find(("kpi", "metrics", "rating", "floor")).path == ("x", "kpi", "metrics",
+                                                                       "rating", "floor")
+    assert editor.find(("kpi", "tiers", "0", "bonus_base")).path[-1] == "bonus_base"
+
+
+@pytest.mark.slow
+def test_run_in_worker_processes_gives_the_in_process_comparison(store, tmp_path):
+    from policysim.app.runs import Run
+    from policysim.experiment.compare import compare_schemes
+
+    q = whatif.first_question(store)
+    scn = whatif.check(whatif.write(store, q, tmp_path / "run"))
+    names = [q.current, q.path_name]
+    run = Run(scn, names, workers=2)
+    try:
+        run.wait()
+    finally:
+        run.close()
+    assert run.finished and run.progress() == {n: (2, 2) for n in names}
+    res = run.results()
+    same = compare_schemes(scn, names, names[0], workers=1)
+    assert res.metrics == same.metrics
+    assert res.differences == same.differences
+
+
+@pytest.mark.slow
+def test_full_report_of_a_question_is_the_policy_switch_notebook(store, tmp_path):
+    """What the page's "Build the full HTML report" runs, on the file the page wrote."""
+    from policysim.app.downloads import report_values
+    from policysim.report.render import render
+
+    q = whatif.first_question(store)
+    path = whatif.write(store, q, tmp_path / "run")
+    html = render("policy_switch", path, tmp_path / "run" / "report",
+                  {**report_values(q.path_name), "workers": 1}, log=lambda line: None)
+    text = html.read_text()
+    assert f"Current scheme <strong>commission</strong>, proposed <strong>kpi</strong> from day " \
+           f"<strong>{q.switch_day}</strong>" in text
+
+
+def test_app_command_refuses_a_bad_scenario_before_serving(cli, tmp_path):
+    pytest.importorskip("panel")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ndemand: {daily_volume: -5}\n")
+    code, out, err = cli(["app", bad, "--port", "1"])
+    assert (code, out) == (2, "")
+    assert err.strip() == (f"error: {bad}:2: demand.daily_volume: expected a number of at least "
+                           "0, found -5 (int)")
