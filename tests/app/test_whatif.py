@@ -124,8 +124,13 @@ def test_full_report_of_a_question_is_the_policy_switch_notebook(store, tmp_path
     html = render("policy_switch", path, tmp_path / "run" / "report",
                   {**report_values(q.path_name), "workers": 1}, log=lambda line: None)
     text = html.read_text()
-    assert f"Current scheme <strong>commission</strong>, proposed <strong>kpi</strong> from day " \
-           f"<strong>{q.switch_day}</strong>" in text
+    from policysim.config.dates import date_of, show_date
+    from policysim.config.validate import load_model
+    from policysim.config.schema import Scenario
+
+    start = load_model(Scenario, path, []).sim.start_date
+    assert f"Current scheme <strong>commission</strong>, proposed <strong>kpi</strong> from " \
+           f"<strong>{show_date(date_of(start, q.switch_day))}</strong>" in text
 
 
 def test_app_command_refuses_a_bad_scenario_before_serving(cli, tmp_path):

@@ -4,7 +4,7 @@ A finished run becomes a :class:`Finding`: the plain-language verdicts
 (:mod:`policysim.report.verdict`, :func:`policysim.report.switch.verdict`), the paired
 differences with 95% CIs (:func:`policysim.report.verdict.headline_table`), the team month
 by month through the switch (:mod:`policysim.report.whatif`) and service by hour of day
-(:func:`policysim.report.plots.by_hour`). Figures are rendered to PNG here, off the page's
+(:func:`policysim.report.plots.scenario.by_hour`). Figures are rendered to PNG here, off the page's
 thread, and the tables are written beside the scenario file so nothing computed is lost.
 """
 
@@ -41,23 +41,24 @@ def build(res, plan: Plan, title: str, directory: Path) -> Finding:
             (staying put is the baseline).
         plan: The switch (current, proposed, day, name of the path).
     """
-    from policysim.report import data, plots, switch, verdict, whatif
+    from policysim.report import data, switch, verdict, whatif
+    from policysim.report.plots.common import to_png
+    from policysim.report.plots.scenario import by_hour
 
     data.write(res, directory / "tables")
     monthly = switch.monthly(res.tables["daily"])
     stay = plan.current
     labels = {stay: f"stay on {stay}", plan.scheme: f"{plan.proposed} from day {plan.day}"}
     texts = [switch.verdict(monthly, plan, stay), verdict.sentence(res, plan.scheme)]
-    texts[1] = texts[1].replace(
-        f"Switching from {stay} to {plan.scheme}:",
-        f"Over the whole {res.scenario.sim.days} days, paying {plan.proposed} from day "
-        f"{plan.day} instead of staying on {stay}:",
-    )
+    # the verdict opens "Switching from A to B ...: "; say what the path means instead
+    rest = texts[1].split(": ", 1)[-1]
+    texts[1] = (f"Over the whole {res.scenario.sim.days} days, paying {plan.proposed} from day "
+                f"{plan.day} instead of staying on {stay}: {rest}")
     diffs = verdict.headline_table(res).rename(columns=labels)
     diffs = diffs.rename(columns={f"{plan.scheme} - {stay}": "change (95% CI; * = CI excludes 0)"})
     with _DRAW:
         figures = {
-            "team": plots.to_png(whatif.team_figure(monthly, plan.day, labels)),
-            "hours": plots.to_png(plots.by_hour(res.tables["hourly"], [stay, plan.scheme])),
+            "team": to_png(whatif.team_figure(monthly, plan.day, labels)),
+            "hours": to_png(by_hour(res.tables["hourly"], [stay, plan.scheme])),
         }
     return Finding(title, texts, diffs, whatif.team_levels(monthly, labels), figures)

@@ -5,7 +5,7 @@ on the current scheme, on common random numbers (:mod:`policysim.report.switch`)
 first asks what happens to the team: how many agents there are, how many quit, how fast
 buyers get a first reply, month by month, before and after the switch. These helpers answer
 with the monthly table of :func:`policysim.report.switch.monthly` as mean and 95% t interval
-across replications, as a table and as a figure; :func:`policysim.report.plots.by_hour`
+across replications, as a table and as a figure; :func:`policysim.report.plots.scenario.by_hour`
 gives service by hour of day.
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from policysim.experiment.stats import mean_ci
-from policysim.report import plots
+from policysim.report.plots import common as plots
 
 #: Monthly measures of the team through the switch: column -> (label, number format).
 TEAM = {
