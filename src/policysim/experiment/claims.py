@@ -179,8 +179,8 @@ def _per_point(tests: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (point, claim), g in tests.groupby(["point", "claim"], sort=True):
         v = set(g["verdict"])
-        at_point = ("flips" if "flips" in v else "holds" if v == {"holds"}
-                    else "no data" if v == {"no data"} else "unclear")
+        at_point = (FLIPS if FLIPS in v else HOLDS if v == {HOLDS}
+                    else NO_DATA if v == {NO_DATA} else UNCLEAR)
         rows.append({"point": point, "claim": claim, "verdict": at_point})
     out = pd.DataFrame(rows, columns=["point", "claim", "verdict"])
     return design.reset_index().merge(out, on="point") if len(out) else out
@@ -216,9 +216,9 @@ def _by_factor(points: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
             g = groups.get_group((claim, label))
             counts = g["verdict"].value_counts()
             rows.append({"claim": claim, "factor": f, "value": label, "points": len(g),
-                         "holds": int(counts.get("holds", 0)),
-                         "flips": int(counts.get("flips", 0)),
-                         "unclear": int(counts.get("unclear", 0) + counts.get("no data", 0))})
+                         "holds": int(counts.get(HOLDS, 0)),
+                         "flips": int(counts.get(FLIPS, 0)),
+                         "unclear": int(counts.get(UNCLEAR, 0) + counts.get(NO_DATA, 0))})
     return pd.DataFrame(rows, columns=["claim", "factor", "value", "points", "holds", "flips",
                                        "unclear"])
 
@@ -227,14 +227,14 @@ def _summary(points: pd.DataFrame, factors: list[str], show: int = 5) -> pd.Data
     rows = []
     for claim, g in points.groupby("claim", sort=True) if len(points) else []:
         counts = g["verdict"].value_counts()
-        flips = g[g["verdict"] == "flips"]
+        flips = g[g["verdict"] == FLIPS]
         where = ["(" + ", ".join(f"{f}={_show(r[f])}" for f in factors) + ")" if factors
                  else "the only point" for _, r in flips.head(show).iterrows()]
         if len(flips) > show:
             where.append(f"... {len(flips) - show} more")
-        rows.append({"claim": claim, "points": len(g), "holds": int(counts.get("holds", 0)),
-                     "flips": int(counts.get("flips", 0)),
-                     "unclear": int(len(g) - counts.get("holds", 0) - counts.get("flips", 0)),
+        rows.append({"claim": claim, "points": len(g), "holds": int(counts.get(HOLDS, 0)),
+                     "flips": int(counts.get(FLIPS, 0)),
+                     "unclear": int(len(g) - counts.get(HOLDS, 0) - counts.get(FLIPS, 0)),
                      "flips_at": "; ".join(where)})
     return pd.DataFrame(rows, columns=["claim", "points", "holds", "flips", "unclear",
                                        "flips_at"])
