@@ -9,6 +9,11 @@ Every module under src/policysim is parsed with ``ast``; every import at any dep
 top, inside functions, ``importlib.import_module("...")`` with a literal name) is checked,
 relative imports resolved. A module may import its own layer and any layer below. A package
 that is not in :data:`LAYERS` fails the test, so a new package must be placed first.
+
+A private name may also be reached without importing it, as an attribute of a module or of
+another object (``engine.demand._calendar``): so an attribute ``_name`` may be read only
+through ``self`` or ``cls`` (a class's own state). The static check cannot tell whose object
+``other._x`` is, so it refuses all of them; the namedtuple API (``_replace`` ...) is public.
 """
 
 from __future__ import annotations
@@ -37,9 +42,13 @@ LAYERS = {
 NAMES = {0: "errors", 1: "config", 2: "model", 3: "results", 4: "experiment", 5: "report",
          6: "cli"}
 
-#: Private imports still on main at the time of writing, removed by another branch (issue 10
-#: item 3, the engine part): tolerated here so this test can land first; nothing else is.
-KNOWN_PRIVATE = {("policysim.results.metrics", "policysim.model.engine", "_percentiles")}
+#: Underscore names that are public API (namedtuple methods).
+PUBLIC_UNDERSCORE = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}
+
+
+def private(name: str) -> bool:
+    """A ``_name`` that is not a dunder and not public API."""
+    return name.startswith("_") and not name.startswith("__") and name not in PUBLIC_UNDERSCORE
 
 
 def part(module: str) -> str:
@@ -92,6 +101,17 @@ def imports(source: str, module: str, is_package: bool = False) -> list[tuple[in
     return [i for i in out if i[1] == "policysim" or i[1].startswith("policysim.")]
 
 
+def private_attributes(source: str) -> list[tuple[int, str]]:
+    """(line, ``x._name``) of every private attribute read through anything but self/cls."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and private(node.attr):
+            owner = node.value
+            if not (isinstance(owner, ast.Name) and owner.id in ("self", "cls")):
+                out.append((node.lineno, ast.unparse(node)))
+    return out
+
+
 def problems(source: str, module: str, is_package: bool = False) -> list[str]:
     """Upward imports and private-name imports of one module."""
     found = []
@@ -101,9 +121,11 @@ def problems(source: str, module: str, is_package: bool = False) -> list[str]:
         if layer(target) > own:
             found.append(f"{where} ({NAMES[own]}) imports {target} ({NAMES[layer(target)]}), "
                          "a higher layer")
-        private = name.startswith("_") and not name.startswith("__")
-        if private and target != module and (module, target, name) not in KNOWN_PRIVATE:
+        if private(name) and target != module:
             found.append(f"{where} imports the private name {name} of {target}")
+    for line, attribute in private_attributes(source):
+        found.append(f"{module}:{line} reads the private attribute {attribute} of another "
+                     "object")
     return found
 
 
@@ -143,6 +165,10 @@ BAD = [
      "imports the private name _clock of policysim.model.engine"),
     ("policysim.report.plots.compare", "from .common import _band\n",
      "imports the private name _band of policysim.report.plots.common"),
+    ("policysim.model.engine", "def f(self):\n    return self.demand._calendar.day(0)\n",
+     "reads the private attribute self.demand._calendar of another object"),
+    ("policysim.results.metrics", "from policysim.model import engine\nx = engine._clock\n",
+     "reads the private attribute engine._clock"),
 ]
 
 
@@ -161,6 +187,8 @@ GOOD = [
     ("policysim.cli_report", "from policysim.report.render import render\n"),
     ("policysim.report.plots.compare", "from .common import band\nfrom . import common\n"),
     ("policysim.model.engine", "import numpy as np\nfrom policysim.model.engine import __doc__\n"),
+    ("policysim.model.demand", "class D:\n    def f(self):\n        return self._calendar\n"
+     "    @classmethod\n    def g(cls):\n        return cls._cache, p._replace(a=1), x.__dict__\n"),
 ]
 
 

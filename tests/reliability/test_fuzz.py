@@ -250,6 +250,21 @@ def check_floor(results: list, floor: float, minimum: int) -> None:
     assert valid >= floor * len(results), f"{valid} of {len(results)} validated"
 
 
+def load_changed(tmp_path: Path, changes: list[tuple], flow_style: bool) -> Scenario | UserError:
+    """BASE with ``changes`` (key path, value) applied, written and loaded; a refusal must
+    name a changed key, or one related to it (:func:`related`)."""
+    data = json.loads(json.dumps(BASE, default=str))  # deep copy (dates as text)
+    for path, value in changes:
+        _set(data, path, value)
+    file = tmp_path / "scenario.yaml"
+    file.write_text(_dump(data, flow_style), encoding="utf-8")
+    got = load_or_user_error(file)
+    if isinstance(got, ConfigError):
+        keys = [dotted(c) for c, _ in changes]
+        assert any(related(p.key, keys) for p in got.problems), (changes, str(got))
+    return got
+
+
 def test_random_values_at_known_keys_in_a_file(tmp_path):
     """Random values at known keys: a refusal names a changed key (or one above or below
     it); 5 to 13 of the 60 examples validate, depending on the draw (floor: 5%)."""
@@ -259,16 +274,7 @@ def test_random_values_at_known_keys_in_a_file(tmp_path):
     @given(changes=st.lists(st.tuples(key_paths, values), min_size=1, max_size=4),
            flow_style=st.booleans())
     def example(changes, flow_style):
-        data = json.loads(json.dumps(BASE, default=str))  # deep copy (dates as text)
-        for path, value in changes:
-            _set(data, path, value)
-        path = tmp_path / "scenario.yaml"
-        path.write_text(_dump(data, flow_style), encoding="utf-8")
-        got = load_or_user_error(path)
-        if isinstance(got, ConfigError):
-            keys = [dotted(c) for c, _ in changes]
-            assert any(related(p.key, keys) for p in got.problems), (changes, str(got))
-        results.append(got)
+        results.append(load_changed(tmp_path, changes, flow_style))
 
     example()
     check_floor(results, 0.05, 30)
@@ -289,16 +295,7 @@ def test_near_valid_values_at_leaf_keys(tmp_path):
     @given(changes=st.lists(st.tuples(st.sampled_from(LEAVES), near_valid), min_size=1,
                             max_size=3))
     def example(changes):
-        data = json.loads(json.dumps(BASE, default=str))
-        for path, value in changes:
-            _set(data, path, value)
-        path = tmp_path / "scenario.yaml"
-        path.write_text(_dump(data, False), encoding="utf-8")
-        got = load_or_user_error(path)
-        if isinstance(got, ConfigError):
-            keys = [dotted(c) for c, _ in changes]
-            assert any(related(p.key, keys) for p in got.problems), (changes, str(got))
-        results.append(got)
+        results.append(load_changed(tmp_path, changes, False))
 
     example()
     check_floor(results, 0.10, 30)

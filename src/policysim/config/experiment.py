@@ -48,8 +48,6 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from policysim.config.schema import Strict
 
-DESIGNS = ("grid", "lhs", "sobol", "morris")
-DISTS = ("uniform", "loguniform", "triangular", "normal")
 _PLAIN = (bool, int, float, str, dt.date)
 
 

@@ -201,7 +201,7 @@ class Agents(Strict):
 
 
 class Routing(Strict):
-    """How the platform picks the agent for a new chat (docs/model.md section 2, Router)."""
+    """How the platform picks the agent for a new chat (docs/model.md section 2, Routing)."""
 
     mode: Literal["least_loaded"] = "least_loaded"
 

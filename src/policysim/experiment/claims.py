@@ -193,8 +193,8 @@ def _per_point(tests: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (point, claim), g in tests.groupby(["point", "claim"], sort=True):
         v = set(g["verdict"])
-        at_point = ("flips" if "flips" in v else "holds" if v == {"holds"}
-                    else "no data" if v == {"no data"} else "unclear")
+        at_point = (FLIPS if FLIPS in v else HOLDS if v == {HOLDS}
+                    else NO_DATA if v == {NO_DATA} else UNCLEAR)
         rows.append({"point": point, "claim": claim, "verdict": at_point})
     out = pd.DataFrame(rows, columns=["point", "claim", "verdict"])
     return design.reset_index().merge(out, on="point") if len(out) else out

@@ -20,7 +20,19 @@ COUNTERS = (
 
 
 class Agent:
-    """One customer-service agent (mutable state, no behaviour)."""
+    """One customer-service agent (mutable state, no behaviour).
+
+    Args:
+        id: Number of the agent in the run; the engine sets it when the agent joins
+            (``Engine.add_agent``), in order of joining.
+        team: Index of the agent's team in ``scenario.teams``.
+        shift: Index of the agent's shift in ``scenario.shifts``.
+        hired_day: Day the agent started (0 for the starting team; a hire's first day).
+        tenure0_days: Tenure already served before day 0 (0 for hires).
+        s0: Skill at zero experience (docs/model.md section 4.7).
+        s_inf: Latent ability, the skill experience tends to.
+        experience: Chats served before joining (learning by doing continues from it).
+    """
 
     __slots__ = (
         "id", "team", "shift", "hired_day", "tenure0_days", "s0", "s_inf", "experience", "skill",

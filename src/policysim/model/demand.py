@@ -90,7 +90,15 @@ class Calendar:
 
 
 class DemandGenerator:
-    """Generates each day's buyers from the scenario and the demand streams of one replication."""
+    """Generates each day's buyers from the scenario and the demand streams of one replication.
+
+    Args:
+        scenario: The validated scenario (its ``demand`` section and calendar).
+        seed: The run's base seed.
+        rep: Replication number.
+        point: Design point of a sweep; buyer-side streams ignore it (``streams.stream``),
+            so every point of a sweep faces the same buyers.
+    """
 
     def __init__(self, scenario: Scenario, seed: int, rep: int, point: int = 0) -> None:
         d = scenario.demand

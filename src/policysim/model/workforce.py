@@ -26,7 +26,13 @@ NOVICE_DAYS = 180  # "about six months" to become a junior agent (FIELD_NOTES)
 
 
 class StaticTeam:
-    """The scenario's team with fixed default actions; learning on if the scenario says so."""
+    """The scenario's team with fixed default actions; learning on if the scenario says so.
+
+    Args:
+        scenario: The validated scenario: its teams, shifts and ``agents`` section (abilities,
+            default action, learning); the starting agents' experience assumes the store's
+            mean daily volume spread evenly over the team.
+    """
 
     def __init__(self, scenario: Scenario) -> None:
         self.scn = scenario

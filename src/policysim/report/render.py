@@ -169,13 +169,9 @@ def render(
     scn = prepare(notebook, full)
     from policysim.report.data import safe_name
 
-    base = Path(out) if out is not None else Path("reports") / safe_name(scn.name)
-    if base.exists() and not base.is_dir():
-        raise UserError(f"--out {base}: expected a directory, found a file")
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UserError(f"--out {base}: cannot create the directory ({err.strerror})") from None
+    from policysim.results.runstore import make_out_dir
+
+    base = make_out_dir(Path(out) if out is not None else Path("reports") / safe_name(scn.name))
     base = base.resolve()
     results = base / notebook
     nb_path, html_path = base / f"{notebook}.ipynb", base / f"{notebook}.html"

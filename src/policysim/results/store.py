@@ -14,8 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from policysim.config.schema import Scenario
-from policysim.errors import UserError
-from policysim.results.runstore import atomic_write
+from policysim.results.runstore import atomic_write, make_out_dir
 from policysim.results.tables import RepTables, tidy_tables
 
 
@@ -39,13 +38,7 @@ def dump_scenario(scn: Scenario) -> str:
 
 def prepare_out(out: Path, scn: Scenario) -> Path:
     """Check and create the output directory before any work starts; write the scenario."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: expected a directory, found a file")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UserError(f"--out {out}: cannot create the directory ({err.strerror})") from None
+    out = make_out_dir(out)
     text = dump_scenario(scn)
     atomic_write(out / "scenario.yaml", lambda tmp: tmp.write_text(text))
     return out

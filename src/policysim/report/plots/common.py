@@ -73,6 +73,14 @@ def colours(names: list[str]) -> dict[str, str]:
 
 
 def figure(nrows: int = 1, ncols: int = 1, height: float = 3.6, **kw):
+    """A report-width ``Figure`` in the house style and its grid of axes (always 2-d).
+
+    Args:
+        nrows: Rows of panels.
+        ncols: Columns of panels.
+        height: Figure height in inches (the width is :data:`WIDTH`).
+        **kw: Passed to ``Figure.subplots`` (``sharex`` ...).
+    """
     import matplotlib as mpl
 
     with mpl.rc_context(STYLE):
@@ -99,6 +107,7 @@ def show(fig: Figure, name: str | None = None, directory: str | Path | None = No
 
 
 def to_png(fig: Figure, dpi: int = DPI) -> bytes:
+    """``fig`` rendered as PNG bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -115,12 +124,14 @@ def ci_frame(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
 
     return df.groupby(by, sort=True)[value].apply(one).unstack().reset_index()
 
+
 def bin_days(days: int) -> int:
     """Width of time bins: 30 days, or 7 for horizons under 90 days (1 under 14)."""
     return 30 if days >= 90 else (7 if days >= 14 else 1)
 
 
 def bin_label(width: int) -> str:
+    """How an axis names a time bin of ``width`` days ("30 days", "week", "day")."""
     return {30: "30 days", 7: "week", 1: "day"}[width]
 
 
@@ -155,6 +166,11 @@ def band(
     style: str = "-",
     marker: str | None = None,
 ) -> None:
+    """One scheme's line (the mean) and, with two or more replications, its 95% band.
+
+    ``frame`` is a :func:`ci_frame` (columns mean, lo, hi, n) of one scheme; ``scale``
+    multiplies every value (units for the axis), ``style`` and ``marker`` draw the line.
+    """
     f = frame.sort_values(x)
     ax.plot(f[x], f["mean"] * scale, style, color=colour, label=label, lw=1.8, marker=marker, ms=3)
     if (f["n"] > 1).any():
@@ -162,6 +178,8 @@ def band(
 
 
 def series(ax, data: pd.DataFrame, value: str, names: list[str], scale: float = 1.0) -> None:
+    """Every scheme's ``value`` over ``day`` (``data`` has one row per scheme, rep and day or
+    bin) as mean lines with 95% bands, in the schemes' colours."""
     col = colours(names)
     frame = ci_frame(data, ["scheme", "day"], value)
     for n in names:
@@ -171,6 +189,7 @@ def series(ax, data: pd.DataFrame, value: str, names: list[str], scale: float = 
 
 
 def legend(fig: Figure, axes, ncol: int | None = None, title: str | None = None) -> None:
+    """One legend above all panels, from the first panel's labelled lines (no repeats)."""
     handles, labels = axes.flat[0].get_legend_handles_labels()
     seen = dict(zip(labels, handles))
     if seen:
@@ -215,10 +234,12 @@ def time_axis(ax, start: dt.date | None, per: int = 1, origin: float = 0.0) -> N
 
 
 def has(df: pd.DataFrame, *cols: str) -> bool:
+    """Whether ``df`` exists, has rows and has every column in ``cols``."""
     return df is not None and len(df) > 0 and all(c in df.columns for c in cols)
 
 
 def empty(ax, text: str) -> None:
+    """Mark a panel that has nothing to show: ``text`` in its middle, no ticks."""
     ax.text(
         0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4", wrap=True
     )

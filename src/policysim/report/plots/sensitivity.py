@@ -57,11 +57,6 @@ def plot_indices(table: pd.DataFrame, path: str | Path, outcomes: list[str] | No
         outcomes: Outcomes to show (default: the first ``max_outcomes``).
         scheme: The scheme to show (default: the table's first).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     if table.empty:
         raise UserError("sensitivity plot: the table has no indices to plot")
     scheme = table["scheme"].iloc[0] if scheme is None else scheme
@@ -73,7 +68,10 @@ def plot_indices(table: pd.DataFrame, path: str | Path, outcomes: list[str] | No
     sobol = "S1" in t.columns
     cols = min(3, len(names))
     rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    # a bare Figure, as everywhere in report/plots (common.py): no pyplot state, no backend
+    # switch in the caller's notebook, nothing left open
+    fig = Figure(figsize=(4.2 * cols, 3.2 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, outcome in zip(axes.flat, names):
         g = t[t["outcome"] == outcome]
         x = np.arange(len(g))
@@ -97,7 +95,6 @@ def plot_indices(table: pd.DataFrame, path: str | Path, outcomes: list[str] | No
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

@@ -13,6 +13,16 @@ from matplotlib.figure import Figure
 from policysim.report.plots.common import band, ci_frame, colours, figure, legend, time_axis
 
 
+#: The preview's four measures (columns of ``report.switch.monthly``), in panel order: the
+#: axis label of their level and of their paired change.
+PANELS = {
+    "quits": ("quits per month", "quits per month"),
+    "frt_s": ("mean first response (seconds)", "first response (seconds)"),
+    "abandon_pct": ("abandonment (% of inquiries)", "abandonment (points)"),
+    "revenue_k": ("revenue per month (thousand yuan)", "revenue (thousand yuan)"),
+}
+
+
 def _month_ticks(ax, months: pd.Series) -> None:
     n = int(months.max()) if len(months) else 1
     step = 1 if n <= 14 else (2 if n <= 28 else 6)
@@ -31,13 +41,7 @@ def switch_levels(
     fig, axes = figure(2, 2, height=6.0)
     names = list(labels)
     col = colours(names)
-    panels = [
-        ("quits", "quits per month"),
-        ("frt_s", "mean first response (seconds)"),
-        ("abandon_pct", "abandonment (% of inquiries)"),
-        ("revenue_k", "revenue per month (thousand yuan)"),
-    ]
-    for ax, (value, ylabel) in zip(axes.flat, panels):
+    for ax, (value, (ylabel, _)) in zip(axes.flat, PANELS.items()):
         frame = ci_frame(monthly, ["scheme", "month"], value)
         for n in names:
             f = frame[frame["scheme"] == n]
@@ -67,13 +71,7 @@ def switch_differences(
     """Paired month-by-month differences, switch minus staying put (95% CI across
     replications paired on common random numbers); ``diff`` has month, measure, mean, lo, hi."""
     fig, axes = figure(2, 2, height=6.0)
-    panels = [
-        ("quits", "quits per month"),
-        ("frt_s", "first response (seconds)"),
-        ("abandon_pct", "abandonment (points)"),
-        ("revenue_k", "revenue (thousand yuan)"),
-    ]
-    for ax, (value, ylabel) in zip(axes.flat, panels):
+    for ax, (value, (_, ylabel)) in zip(axes.flat, PANELS.items()):
         f = diff[diff["measure"] == value].sort_values("month")
         after = f["month"] * 30 > switch_day  # month m holds days 30(m-1) .. 30m-1
         colour = np.where(after, "#d62728", "0.5")
