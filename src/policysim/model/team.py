@@ -137,5 +137,7 @@ class PaidTeam(StaticTeam):
         previous = np.array([self.grid.index(a.last_action) for a in agents])
         u = self._choice.random((len(agents), 2))
         picked = beh.decide(self.scn, self.scheme(day), h, self.grid, self.n_teams, rows, previous, u)
-        for a, i in zip(agents, picked):
-            self.set_action(engine, a, self.grid.action(int(i)))
+        for a, row, i in zip(agents, rows, picked):
+            action = self.grid.action(int(i))
+            self.beliefs.expect(a, h, int(row), action)
+            self.set_action(engine, a, action)
