@@ -106,9 +106,9 @@ class Beliefs:
         scale = np.where(shift_s > 0, period_s / np.maximum(shift_s, 1.0), 1.0)
         realised = np.array([r["routed"] for r in records], float) * scale
         weight = np.minimum(shift_s / period_s, 1.0)
-        for r, a, y, s_ in zip(records, members, realised, shift_s):
+        for r, a, y in zip(records, members, realised):
             r["predicted_routed"] = self.predicted.pop(a.id, float("nan"))
-            r["realised_routed"] = float(y) if s_ > 0 else float("nan")
+            r["realised_routed"] = float(y)  # 0 with no time on shift (nothing routed)
         curves = self._curves(shift, limit, realised, weight)
         fitted = np.array([curves[s_][int(lim)] for s_, lim in zip(shift, limit)])
         factor = np.where(fitted > 0, realised / np.where(fitted > 0, fitted, 1.0), 1.0)
