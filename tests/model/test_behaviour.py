@@ -25,7 +25,7 @@ def history(scn: Scenario, skill, team=None, per_slot=900.0, comfort=3, cap=5):
     team = np.zeros(n, dtype=int) if team is None else np.asarray(team)
     h = beh.History(
         skill=np.asarray(skill, float), cap=np.full(n, cap), comfort=np.full(n, comfort), team=team,
-        routed_per_slot=np.full(n, per_slot), pre_share=np.full(n, 0.7),
+        routed_at=per_slot * np.arange(cap + 1.0)[None, :].repeat(n, axis=0), pre_share=np.full(n, 0.7),
         mean_price=np.full(n, 160.0), received_per_coop=np.zeros(n),
         shift_seconds=8 * 3600 * 30.0, queue_wait_s=2.0, last={},
     )
@@ -123,7 +123,8 @@ def test_agents_just_below_a_kpi_tier_work_hardest():
         "served": {"weight": 75, "target": 5000, "floor": 0},
         "conversion": {"weight": 25, "target": 0.6, "floor": 0.2}}}}
     h = history(SCN, SKILLS)
-    h.routed_per_slot = np.linspace(250, 1300, N)[np.random.default_rng(0).permutation(N)]
+    per_slot = np.linspace(250, 1300, N)[np.random.default_rng(0).permutation(N)]
+    h.routed_at = per_slot[:, None] * np.arange(h.routed_at.shape[1])[None, :]
     g = beh.Grid.from_scenario(SCN)
     scheme = Scheme(SchemeSpec.model_validate(kpi))
     pick = beh.utilities(SCN, scheme, h, g, 1).argmax(axis=1)

@@ -25,7 +25,8 @@ from policysim.config.validate import validate_data
 from policysim.experiment.runner import Job, Outcome, run_job
 
 #: Summary metrics allowed to be NaN, and why.
-MAY_BE_NAN = {"new_hire_90d_quit_rate"}  # no hire observable for 90 days in a short run
+MAY_BE_NAN = {"new_hire_90d_quit_rate",  # no hire observable for 90 days in a short run
+              "belief_error_routed"}  # no agent-period after the first two periods
 
 BASE = {
     "name": "edge",

@@ -3,8 +3,8 @@
 An action is (sales effort, service effort, hang-up threshold, cooperation). For every
 candidate action the agent predicts its period metrics with the model's own production
 functions (``policysim.model.production``), its current skill, and what it saw last period
-(chats routed per unit of hang-up threshold, the prices and mix of its buyers, the store's
-queue wait, transfers its team passed around). It then evaluates the *scheme's own pay
+(the chats the router delivers at each hang-up limit, the prices and mix of its buyers, the
+store's queue wait, transfers its team passed around; see ``policysim.model.beliefs``). It then evaluates the *scheme's own pay
 function* on those predictions and scores
 
     U(a) = E[pay | a] - effort_cost (e_sales + e_service)^2 - load_cost (k(a) - comfort)+
@@ -71,7 +71,7 @@ class History:
     cap: np.ndarray
     comfort: np.ndarray
     team: np.ndarray
-    routed_per_slot: np.ndarray  # chats routed per period per unit of hang-up limit
+    routed_at: np.ndarray  # (n, K + 1): chats believed routed per period at hang-up limit 0..K
     pre_share: np.ndarray
     mean_price: np.ndarray
     received_per_coop: np.ndarray  # transfers received per cooperative team member
@@ -92,7 +92,7 @@ def predict(scn: Scenario, h: History, g: Grid) -> tuple[dict[str, np.ndarray], 
     s = h.skill[:, None]
     limit = np.minimum(g.threshold[None, :], h.cap[:, None]).astype(float)
     es, ev, coop = g.sales[None, :], g.service[None, :], g.coop[None, :]
-    routed = h.routed_per_slot[:, None] * limit
+    routed = np.take_along_axis(h.routed_at, limit.astype(int), axis=1)
     pre = h.pre_share[:, None]
     T = max(h.shift_seconds, 1.0)
 

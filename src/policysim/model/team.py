@@ -119,14 +119,17 @@ class PaidTeam(StaticTeam):
         return records
 
     def _choose(self, engine: Engine, agents: list[Agent], day: int) -> None:
-        """Each agent in ``agents`` picks its action for the coming period."""
+        """Each agent in ``agents`` picks its action for the coming period (without adaptive
+        behaviour it keeps its action, but still notes the chats it expects under it)."""
         if not agents:
             return
-        if not self.scn.behaviour.adaptive or day >= engine.days:
+        adaptive = self.scn.behaviour.adaptive
+        if not adaptive or day >= engine.days:
             for a in agents:
                 if a.last_action is None:
                     self.set_action(engine, a, self.default_action(a))
-            return
+            if day >= engine.days:
+                return
         everyone = [a for a in engine.agents if a.active]
         for a in agents:
             if a not in everyone:
@@ -134,8 +137,14 @@ class PaidTeam(StaticTeam):
         h = self.beliefs.history(engine, everyone, self.default_action(everyone[0]))
         index = {a.id: i for i, a in enumerate(everyone)}
         rows = np.array([index[a.id] for a in agents])
+        if not adaptive:
+            for a, row in zip(agents, rows):
+                self.beliefs.expect(a, h, int(row), a.last_action)
+            return
         previous = np.array([self.grid.index(a.last_action) for a in agents])
         u = self._choice.random((len(agents), 2))
         picked = beh.decide(self.scn, self.scheme(day), h, self.grid, self.n_teams, rows, previous, u)
-        for a, i in zip(agents, picked):
-            self.set_action(engine, a, self.grid.action(int(i)))
+        for a, row, i in zip(agents, rows, picked):
+            action = self.grid.action(int(i))
+            self.beliefs.expect(a, h, int(row), action)
+            self.set_action(engine, a, action)

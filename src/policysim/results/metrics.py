@@ -136,7 +136,19 @@ def workforce_metrics(result: RunResult) -> dict[str, float]:
         "mean_service_effort": float(np.mean([r["service_effort"] for r in recs])) if recs else 0.0,
         "mean_threshold": float(np.mean([r["threshold"] for r in recs])) if recs else 0.0,
         "coop_share": float(np.mean([r["coop"] > 0 for r in recs])) if recs else 0.0,
+        "belief_error_routed": belief_error_routed(recs),
     }
+
+
+def belief_error_routed(records: list[dict], skip_periods: int = 2) -> float:
+    """Mean absolute relative error of the chats agents predicted to be routed under the
+    action they chose against the chats routed to them (both per full period on shift), over
+    agent-periods after the first ``skip_periods``; NaN without any."""
+    errors = [abs(r["predicted_routed"] - r["realised_routed"]) / r["realised_routed"]
+              for r in records
+              if r["period"] >= skip_periods and r.get("realised_routed", 0) > 0
+              and np.isfinite(r.get("predicted_routed", np.nan))]
+    return float(np.mean(errors)) if errors else float("nan")
 
 
 def daily_frame(result: RunResult) -> pd.DataFrame:
