@@ -131,3 +131,31 @@ def test_a_load_change_costs_at_most_one_timeout_per_agent():
     assert f.timeouts - before <= 1  # 0 here: the timeout set at load 5 is still right
     f.env.run()
     assert len(f.done) == 5 and a.work == []
+
+
+# ------------------------------------------------------------------- engine level
+@pytest.mark.parametrize("table", [[1.0, 0.7, 0.5], None])
+def test_saturated_agent_serves_at_k_times_the_speed_of_its_full_load(table):
+    """One agent always holding K = 3 chats (buyers never leave, arrivals at twice its
+    capacity) finishes chats as a Poisson process of rate K v(K) / w: what
+    production.handle_scale (w / v(K) per chat at a steady load K) says. The count of chats
+    started in a day is that count plus the K open at the end; tolerance 4 x sqrt(mean)."""
+    from policysim.experiment.runner import Job, run_job
+    from policysim.model import production as prod
+    from policysim.validation.chat import chat_scenario
+
+    scn = chat_scenario(1, 3, 1.0, [1.0, 0.7, 0.5], 0.0, days=1)
+    if table is None:  # the power law k^-alpha instead of the table
+        data = scn.model_dump()
+        data["service"]["concurrency"] = {"per_chat_rate": None}
+        scn = type(scn).model_validate(data)
+    data = scn.model_dump()
+    duration = float(prod.handle_scale(scn, 1.0, 3, 0.5, 0.5, True))  # s per chat at load 3
+    rate_per_day = 3 * 86400.0 / duration
+    data["demand"]["daily_volume"] = 2.0 * rate_per_day
+    scn = type(scn).model_validate(data)
+    o = run_job(Job(scn, 0, 7, 1))
+    started = float(o.daily["answered"].sum())
+    assert abs(started - 3 - rate_per_day) <= 4 * math.sqrt(rate_per_day), (started, rate_per_day)
+    mean_open = o.daily["open_chat_area_s"].sum() / 86400.0
+    assert mean_open > 2.99  # saturated all day

@@ -11,12 +11,10 @@ The engine is pure SimPy and does no I/O. It is built for a million inquiries a 
 
 - one SimPy process walks through each day's pre-drawn buyers (one event per arrival);
 - no process per chat: a chat's first reply is one timeout with a callback, and each agent
-  has a single pending completion timer. Live concurrency is kept per agent as limited
-  processor sharing in virtual time: the agent's virtual clock V advances at the per-chat
-  speed v(k) of its current load k, a chat in its work phase finishes when V reaches the
-  chat's finishing virtual time (kept in a heap), so a load change costs one reschedule per
-  agent, not one per open chat; a queued buyer adds one patience timer;
-- everything fixed for a day (an agent's reply and handle-time scales per load, the agent
+  has a single pending completion timer (``model.concurrency.LiveWork``: limited processor
+  sharing in virtual time, one reschedule per agent per load change, not one per open
+  chat); a queued buyer adds one patience timer;
+- everything fixed for a day (an agent's reply scale per load and mean work, the agent
   part of conversion and rating) is tabulated at the start of the day, so the per-chat path
   only adds the buyer's own terms;
 - outcomes are aggregated as they happen into per-day, per-hour and per-agent counters and
