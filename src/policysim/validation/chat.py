@@ -43,8 +43,9 @@ from scipy.special import logsumexp
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
 
-#: Largest number of agent-load states the exact solver accepts (C(N + K, K)).
-MAX_STATES = 300_000
+#: Largest number of agent-load states the exact solver accepts (C(N + K, K)); the sparse LU
+#: of this chain fills in, so 10,000 states take seconds and 50,000 minutes.
+MAX_STATES = 20_000
 
 
 @dataclass(frozen=True)
