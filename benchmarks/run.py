@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # full suite (~10 minutes), writes results.md
     .venv/bin/python benchmarks/run.py --quick    # small sizes, a smoke test (~1 minute)
     .venv/bin/python benchmarks/run.py --only model,scaling --rounds 5
+    .venv/bin/python benchmarks/run.py --only chat        # live concurrency, validate chat
     .venv/bin/python benchmarks/run.py --profile  # also profile one baseline year -> profile.txt
     .venv/bin/python benchmarks/run.py --quiet-wait 120  # on a shared machine: wait for quiet
 
@@ -46,13 +47,20 @@ SIZES = {
 SEED = 1
 SCHEME = "commission"
 SCHEMES = ["commission", "kpi", "group_contest"]
-SECTIONS = ("model", "scaling", "compare")
+SECTIONS = ("model", "scaling", "compare", "chat")
 
 # The M/M/c+M yardstick: 15 agents on shift (as in the baseline), the baseline's mean arrival
 # rate over its open hours, load 0.9, mean patience 3 minutes (the baseline's 180 s).
 QUEUE_C = 15
 QUEUE_RHO = 0.9
 QUEUE_THETA = 1.0 / 3.0
+
+# Live concurrency: the same arrivals and per-agent capacity as the M/M/c+M yardstick, served
+# by QUEUE_C / CHAT_K agents each holding up to CHAT_K chats (per-chat rates CHAT_RATES x mu),
+# against the cap-1 store; and the exact chain of `validate chat` at CHAT_EXACT (N, K).
+CHAT_K = 3
+CHAT_RATES = (1.0, 0.8, 0.65)
+CHAT_EXACT = (20, 4)
 
 QUIET_CORES = 0.3  # a run is "quiet" if other processes kept fewer cores busy meanwhile
 
@@ -236,6 +244,40 @@ def bench_compare(size: dict, rounds: int) -> dict:
     speedup = [a["wall_s"] / b["wall_s"] for a, b in zip(runs[1], runs[2])]
     quiet = [x for x, a, b in zip(speedup, runs[1], runs[2]) if _is_quiet(a, b)]
     return {**args, "rounds": rounds, "runs": runs, "speedup": speedup, "quiet": quiet}
+
+
+def bench_chat(size: dict, rounds: int) -> dict:
+    """Cost per inquiry of live concurrency (cap 3) vs the cap-1 engine, and the exact chain."""
+    from policysim.config.schema import Scenario
+    from policysim.config.validate import load_model
+
+    base = load_model(Scenario, ROOT / "scenarios" / "baseline.yaml")
+    open_min = 60.0 * sum(1 for w in base.demand.hour_profile if w > 0)
+    lam = base.demand.daily_volume / open_min
+    mu = lam / (QUEUE_RHO * QUEUE_C)
+    days = max(1, round(size["days"] / 4))
+    n_chat = QUEUE_C // CHAT_K
+    scale = mu * QUEUE_C / (n_chat * CHAT_K * CHAT_RATES[-1])  # full-load capacity = QUEUE_C mu
+    rates = [r * scale for r in CHAT_RATES]
+    mmc = {"c": QUEUE_C, "lam": lam, "mu": mu, "theta": QUEUE_THETA, "seed": SEED, "days": days}
+    chat = {"n": n_chat, "k": CHAT_K, "lam": lam, "rates": rates, "theta": QUEUE_THETA,
+            "seed": SEED, "days": days}
+    runs: dict[str, list[dict]] = {"cap1": [], "live": []}
+    for r in range(rounds):
+        for name in _order(list(runs), r):
+            res = measure("engine_mmc", **mmc) if name == "cap1" else measure("engine_chat", **chat)
+            res["us_per_inquiry"] = 1e6 * res["wall_s"] / res["customers"]
+            runs[name].append(res)
+            _say(f"  round {r + 1}/{rounds} {name:<5} {res['customers']:>10,.0f} customers "
+                 f"{res['wall_s']:7.2f} s {res['us_per_inquiry']:7.1f} us/inquiry"
+                 f"  (others busy: {res['others_cores']:.2f} cores)", log=True)
+    cost = [b["us_per_inquiry"] / a["us_per_inquiry"] for a, b in zip(runs["cap1"], runs["live"])]
+    n, k = CHAT_EXACT
+    exact = measure("chat_exact", n=n, k=k, lam=0.8 * n * k * 0.6, rates=[1.0, 0.8, 0.7, 0.6][:k],
+                    theta=1.0)
+    _say(f"  exact chain N={n}, K={k}: {exact['states']:,} states in {exact['wall_s']:.2f} s", log=True)
+    return {"days": days, "rounds": rounds, "mmc": mmc, "chat": chat, "runs": runs,
+            "cost_ratio": cost, "exact": exact}
 
 
 def profile(size: dict) -> dict:
@@ -439,6 +481,21 @@ def report(info: dict, res: dict, quick: bool, started: dt.datetime, elapsed: fl
                      _med(cp["speedup"]) >= TARGETS["speedup"], note),
                     ("Same numbers with 1 and 2 workers", f"{len(fps)} fingerprint(s)", len(fps) == 1, "")]
 
+    if "chat" in res:
+        ch = res["chat"]
+        ex = ch["exact"]
+        out += ["", f"## 5. Live concurrency and `validate chat` ({ch['rounds']} alternating rounds, medians)", "",
+                f"Degenerate stores, {ch['days']} days, the same arrivals: {ch['mmc']['c']} agents at cap 1 "
+                f"(M/M/c+M) vs {ch['chat']['n']} agents at cap {ch['chat']['k']} with live concurrency "
+                f"(per-chat rates {', '.join(f'{r:.3f}' for r in ch['chat']['rates'])}/min).", "",
+                "| store | us/inquiry | customers |", "|---|---:|---:|"]
+        for name, label in (("cap1", "cap 1 (one timeout per chat)"), ("live", f"cap {ch['chat']['k']}, live concurrency")):
+            rs = ch["runs"][name]
+            out.append(f"| {label} | {_med([r['us_per_inquiry'] for r in rs]):.1f} | {rs[0]['customers']:,.0f} |")
+        out += ["", f"Cost per inquiry, live / cap 1 (within a round): {_med(ch['cost_ratio']):.2f}x "
+                f"(range {_rng(ch['cost_ratio'])}). Exact chain of `validate chat` at N = {CHAT_EXACT[0]}, "
+                f"K = {CHAT_EXACT[1]}: {ex['states']:,} states solved in {ex['wall_s']:.2f} s."]
+
     if "profile" in res:
         pr = res["profile"]
         out += ["", "## Profile", "", f"`--profile` wrote `{PROFILE.relative_to(ROOT)}` (pyinstrument call "
@@ -500,6 +557,9 @@ def main(argv: list[str] | None = None) -> int:
     if "compare" in sections:
         _say(f"[3/3] compare with 1 and 2 workers ({size['cmp_reps']} reps x {size['cmp_days']} days x {len(SCHEMES)} schemes)")
         res["compare"] = bench_compare(size, rounds)
+    if "chat" in sections:
+        _say(f"[4] live concurrency: cap-{CHAT_K} chat store vs cap-1 engine; exact chat chain")
+        res["chat"] = bench_chat(size, rounds)
     if a.profile:
         _say("[profile] one baseline replication under pyinstrument")
         res["profile"] = profile(size)

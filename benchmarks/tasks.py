@@ -107,6 +107,35 @@ def task_engine_mmc(args: dict) -> dict:
             "p_wait": o.summary["p_wait"]}
 
 
+def task_engine_chat(args: dict) -> dict:
+    """The degenerate chat store (validation.chat.chat_scenario): live concurrency at cap K."""
+    from policysim.experiment.runner import Job, run_job
+    from policysim.validation.chat import chat_scenario
+
+    _import_model()
+    scn = chat_scenario(args["n"], args["k"], args["lam"], args["rates"], args["theta"],
+                        args["days"])
+    ready = _rss_kib()
+    t0 = time.perf_counter()
+    o = run_job(Job(scn, 0, args["seed"], args["days"]))
+    wall = time.perf_counter() - t0
+    return {"customers": o.summary["inquiries"], "wall_s": wall, "rss_ready_kib": ready,
+            "rss_peak_kib": _rss_kib(), "abandon_rate": o.summary["abandon_rate"],
+            "p_wait": o.summary["p_wait"]}
+
+
+def task_chat_exact(args: dict) -> dict:
+    """Solving the exact chat chain of ``validate chat`` (validation.chat.chat_exact)."""
+    from policysim.validation.chat import chat_exact
+
+    ready = _rss_kib()
+    t0 = time.perf_counter()
+    res = chat_exact(args["n"], args["k"], args["lam"], args["rates"], args["theta"])
+    wall = time.perf_counter() - t0
+    return {"wall_s": wall, "states": res.states, "rss_ready_kib": ready,
+            "rss_peak_kib": _rss_kib(), "p_wait": res.p_wait}
+
+
 def task_textbook(args: dict) -> dict:
     """The textbook SimPy M/M/c+M: a process per customer, simpy.Resource, req | timeout."""
     import models

@@ -274,6 +274,47 @@ def _plain(x):
     raise TypeError(type(x).__name__)
 
 
+@validate_app.command("chat")
+def validate_chat(
+    agents: Annotated[int, typer.Option("--agents", min=1, max=5000, help="Number of identical agents N.")],
+    cap: Annotated[int, typer.Option("--cap", min=1, max=20, help="Most chats an agent holds, K.")],
+    arrival_rate: Annotated[float, typer.Option("--arrival-rate", min=1e-9, help="Arrivals per minute.")],
+    per_chat_rates: Annotated[str, typer.Option("--per-chat-rates", help="r1,...,rK: per-chat service rate per minute while an agent holds k chats.")],
+    patience_rate: Annotated[float, typer.Option("--patience-rate", min=0.0, help="Abandonments per minute of queueing; 0 = nobody leaves.")],
+    customers: Annotated[int, typer.Option("--customers", min=100, max=100_000_000, help="Customers per replication.")] = 200_000,
+    reps: Annotated[int, typer.Option("--reps", min=2, max=1000, help="Replications.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Base random seed.")] = 1,
+    json_: JsonOpt = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=512, help="Worker processes (default: 1).")] = None,
+) -> None:
+    """Simulate the degenerate chat store (live concurrency) and compare with its exact Markov chain."""
+    from policysim.validation.chat import check_chat_params
+    from policysim.validation.check import check_chat
+
+    try:
+        rates = [float(x) for x in per_chat_rates.split(",")]
+    except ValueError:
+        raise UserError(f"--per-chat-rates: expected comma-separated numbers r1,...,rK, "
+                        f"found {per_chat_rates!r}") from None
+    check_chat_params(agents, cap, arrival_rate, rates, patience_rate)
+    res = check_chat(agents, cap, arrival_rate, rates, patience_rate, customers, reps, seed,
+                     workers=workers or 1)
+    if json_:
+        typer.echo(json.dumps(res, indent=2))
+        return
+    p = res["params"]
+    typer.echo(f"chat: N={p['agents']}, K={p['cap']}, lambda={p['arrival_rate']}/min, "
+               f"r={','.join(f'{r:g}' for r in p['per_chat_rates'])}/min, "
+               f"theta={p['patience_rate']}/min, {p['customers']} customers x {p['reps']} "
+               f"replications; exact chain of {p['chain_states']} load states")
+    typer.echo(f"{'measure':<22}{'simulated':>12}   {'95% CI':<24}{'exact':>10}")
+    for key in ("p_wait", "p_abandon", "mean_wait", "mean_chats_per_agent"):
+        s = res["simulated"][key]
+        typer.echo(f"{key:<22}{s['mean']:>12.5f}   [{s['ci_low']:.5f}, {s['ci_high']:.5f}]"
+                   f"{'':<3}{res['exact'][key]:>10.5f}")
+    typer.echo("(waits in minutes)")
+
+
 @validate_app.command("erlang-a")
 def validate_erlang_a(
     agents: Annotated[int, typer.Option("--agents", min=1, max=5000, help="Number of agents c.")],

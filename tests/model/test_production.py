@@ -4,7 +4,8 @@ The engine evaluates conversion and rating per chat with the scalar ``ChatOutcom
 predict with the array functions. Both must be the same law: compared on a grid of agent
 parts, intents, first-response times and noises (including logits beyond the +-700 clip),
 they agree to rounding (1e-12 relative), and an order happens exactly when the buyer's
-uniform is below the array probability (away from rounding ties).
+uniform is below the array probability (away from rounding ties). The live-concurrency laws:
+per-chat speed (power law, table with interpolation) and handle time = work / speed.
 """
 
 from __future__ import annotations
@@ -55,3 +56,27 @@ def test_percentiles_read_the_upper_edge_of_the_bin():
     hist[[2, 5, 9]] = [5, 4, 1]  # 10 values: five in [2, 3), four in [5, 6), one in [9, 10)
     assert percentiles(hist, (0.1, 0.5, 0.6, 0.9, 1.0)) == [3.0, 3.0, 6.0, 6.0, 10.0]
     assert percentiles(np.zeros(5), (0.5, 0.9)) == [0.0, 0.0]
+
+
+def test_per_chat_rate_power_law_and_table():
+    scn = Scenario.model_validate({"name": "p", "service": {"concurrency_alpha": 0.5}})
+    assert prod.per_chat_rate(scn, np.array([1, 4, 9])).tolist() == pytest.approx([1.0, 0.5, 1 / 3])
+    table = Scenario.model_validate({
+        "name": "t", "agents": {"cap_novice": 3, "cap_expert": 4},
+        "service": {"concurrency": {"per_chat_rate": [1.0, 0.7, 0.45, 0.3]}}})
+    got = prod.per_chat_rate(table, np.array([1, 2, 3, 4, 2.5, 0.5, 6]))
+    assert got.tolist() == pytest.approx([1.0, 0.7, 0.45, 0.3, 0.575, 1.0, 0.3])
+
+
+def test_handle_scale_is_work_over_speed():
+    scn = Scenario.model_validate({
+        "name": "h", "agents": {"cap_novice": 2, "cap_expert": 3},
+        "service": {"handle_base_s": 200.0, "effort_stretch": 0.4, "after_sales_handle_factor": 1.5,
+                    "concurrency": {"per_chat_rate": [1.0, 0.6, 0.4]}}})
+    work_pre = 200.0 / 0.8 * (1 + 0.4 * 0.5 * (0.3 + 0.9))
+    work_after = 200.0 / 0.8 * 1.5 * (1 + 0.4 * 0.9)
+    assert float(prod.handle_work(scn, 0.8, 0.3, 0.9, True)) == pytest.approx(work_pre)
+    assert float(prod.handle_work(scn, 0.8, 0.3, 0.9, False)) == pytest.approx(work_after)
+    ks = np.array([1, 2, 3])
+    assert prod.handle_scale(scn, 0.8, ks, 0.3, 0.9, True).tolist() == pytest.approx(
+        [work_pre, work_pre / 0.6, work_pre / 0.4])

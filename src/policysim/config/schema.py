@@ -206,6 +206,16 @@ class Routing(Strict):
     mode: Literal["least_loaded"] = "least_loaded"
 
 
+class Concurrency(Strict):
+    """How fast each open chat progresses while an agent holds k chats (live concurrency).
+
+    ``per_chat_rate`` lists relative per-chat speeds at 1..K open chats, K the largest cap;
+    when absent the speed is ``k ** -concurrency_alpha`` (docs/model.md section 2).
+    """
+
+    per_chat_rate: list[PosFloat] | None = Field(default=None, min_length=1, max_length=20)
+
+
 class Service(Strict):
     """Production functions of a chat: reply delay and handle time versus load and skill."""
 
@@ -219,6 +229,7 @@ class Service(Strict):
     after_sales_handle_factor: PosFloat = 1.3
     transfer_delay_s: NonNegFloat = 30.0
     routing: Routing = Routing()
+    concurrency: Concurrency = Concurrency()
 
 
 class Conversion(Strict):
@@ -390,6 +401,13 @@ class Scenario(Strict):
         if self.scheme is not None and self.scheme not in self.schemes:
             raise ValueError(
                 f"scheme: one of the schemes defined ({sorted(self.schemes)}), found {self.scheme!r}"
+            )
+        table = self.service.concurrency.per_chat_rate
+        cap = max(self.agents.cap_novice, self.agents.cap_expert)
+        if table is not None and len(table) != cap:
+            raise ValueError(
+                f"service.concurrency.per_chat_rate: one rate per load 1..{cap} (the largest of "
+                f"agents.cap_novice, agents.cap_expert), found {len(table)} rates"
             )
         total_agents = sum(t.agents for t in self.teams)
         if total_agents > 20000:

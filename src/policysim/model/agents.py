@@ -11,6 +11,8 @@ Who gets a new chat is the platform's decision (``policysim.model.routing``); th
 
 from __future__ import annotations
 
+import math
+
 #: Period counters the engine increments; the workforce layer reads and resets them.
 COUNTERS = (
     "routed", "handled", "pre_routed", "served", "abandoned", "frt_sum", "pre_served", "orders", "sales", "rating_sum",
@@ -38,6 +40,7 @@ class Agent:
         "id", "team", "shift", "hired_day", "tenure0_days", "s0", "s_inf", "experience", "skill",
         "cap", "comfort", "threshold", "limit", "sales_effort", "service_effort", "coop",
         "on_shift", "active", "open", "bucket", "pos", "pool_pos", "over_since", "tables",
+        "vclock", "vtime", "work", "due",
         "last_action", "last_pay", "quit_day", *COUNTERS,
     )
 
@@ -58,6 +61,12 @@ class Agent:
         self.pool_pos = -1
         self.over_since = 0.0
         self.tables: tuple = ()
+        # live concurrency (the engine's bookkeeping): virtual clock, its last update (s),
+        # heap of open chats' finishing virtual times, real time of the pending timer
+        self.vclock = 0.0
+        self.vtime = 0.0
+        self.work: list[float] = []
+        self.due = math.inf
         self.last_action = None
         self.last_pay = 0.0
         self.quit_day = -1

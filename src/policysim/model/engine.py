@@ -3,15 +3,18 @@
 Picture a store's chat window on a busy evening. Buyers knock one after another; the platform
 hands each to an agent who has not hung up (by the scenario's routing mode, see
 ``policysim.model.routing``); if everyone is full the buyer waits in the store queue, and
-leaves if no one answers within their patience. An agent holding k chats answers more slowly
-and serves each chat more slowly, but serves more chats in all.
+leaves if no one answers within their patience. An agent holding k chats answers more slowly,
+and every chat it holds progresses more slowly while it holds them (live concurrency: when
+the agent picks up or closes a chat, all its other open chats slow down or speed up).
 
 The engine is pure SimPy and does no I/O. It is built for a million inquiries a year:
 
 - one SimPy process walks through each day's pre-drawn buyers (one event per arrival);
-- a chat is one timeout event with a callback (no process per chat); a queued buyer adds one
-  patience timer;
-- everything fixed for a day (an agent's reply and handle-time scales per load, the agent
+- no process per chat: a chat's first reply is one timeout with a callback, and each agent
+  has a single pending completion timer (``model.concurrency.LiveWork``: limited processor
+  sharing in virtual time, one reschedule per agent per load change, not one per open
+  chat); a queued buyer adds one patience timer;
+- everything fixed for a day (an agent's reply scale per load and mean work, the agent
   part of conversion and rating) is tabulated at the start of the day, so the per-chat path
   only adds the buyer's own terms;
 - outcomes are aggregated as they happen into per-day, per-hour and per-agent counters and
@@ -35,6 +38,7 @@ import simpy
 from policysim.config.schema import Scenario
 from policysim.model import production as prod
 from policysim.model.agents import Agent
+from policysim.model.concurrency import LiveWork
 from policysim.model.demand import DAY_S, HOUR_S, DayDemand, DemandGenerator
 from policysim.model.histogram import HIST_MAX_S, percentiles
 from policysim.model.routing import make_routing
@@ -87,12 +91,12 @@ class _Day:
 
     __slots__ = (
         "inquiries", "abandoned", "abandoned_queue", "waited", "answered", "frt_sum", "wait_sum",
-        "pre", "orders", "revenue", "rating_sum", "rating_w", "transfers", "q_area",
+        "pre", "orders", "revenue", "rating_sum", "rating_w", "transfers", "q_area", "open_area",
         "h_inq", "h_aband", "h_ans", "h_frt", "hist",
     )
 
     def __init__(self) -> None:
-        for name in self.__slots__[:14]:
+        for name in self.__slots__[:15]:
             setattr(self, name, 0.0)
         self.h_inq = [0] * 24
         self.h_aband = [0] * 24
@@ -138,6 +142,12 @@ class Engine:
         self._hourly = np.zeros((2, 4, 24))  # [event?][inq, aband, answered, frt_sum][hour]
         self._shift_hours = [(s.start * HOUR_S, s.end * HOUR_S) for s in scenario.shifts]
         self._outcome = prod.ChatOutcome(scenario)
+        # per-chat speed by current load, with room beyond the largest cap (held at its end)
+        max_cap = max(scenario.agents.cap_expert, scenario.agents.cap_novice)
+        speed = [0.0, *prod.per_chat_rate(scenario, np.arange(1, 2 * max_cap + 2)).tolist()]
+        self.live = LiveWork(self.env, speed, self._release)
+        self._open_total = 0
+        self._open_t = 0.0
         self._after_w = scenario.rating.after_sales_weight
         self._t_delay = scenario.service.transfer_delay_s
 
@@ -174,8 +184,8 @@ class Engine:
         s, es, ev = a.skill, a.sales_effort, a.service_effort
         return (
             [0.0, *prod.reply_scale(scn, s, ks).tolist()],
-            [0.0, *prod.handle_scale(scn, s, ks, es, ev, True).tolist()],
-            [0.0, *prod.handle_scale(scn, s, ks, es, ev, False).tolist()],
+            float(prod.handle_work(scn, s, es, ev, True)),
+            float(prod.handle_work(scn, s, es, ev, False)),
             [0.0, *prod.conversion_base(scn, s, ks, es, self.is_event).tolist()],
             [0.0, *prod.rating_base(scn, s, ks, ev).tolist()],
         )
@@ -252,9 +262,11 @@ class Engine:
         k = a.open + 1
         if k > a.comfort and a.open == a.comfort:
             a.over_since = self.env.now
+        self.live.advance(a)
         a.open = k
+        self._open_change(+1)
         self.router.opened(a)
-        reply_t, h_pre, h_after, conv_t, rate_t = a.tables
+        reply_t, w_pre, w_after, conv_t, rate_t = a.tables
         kk = k if k <= a.cap else a.cap
         reply = dd.reply_mult[i] * reply_t[kk] + delay
         frt = wait + reply
@@ -270,10 +282,17 @@ class Engine:
             # replies and finds them gone
             a.abandoned += 1
             self._count_abandon(dd, i, queue=False)
-            self._finish_later(a, reply)
+            ev = self.env.timeout(reply)
+            ev.callbacks.append(lambda _ev, a=a: self._release(a))
+            self.live.changed(a)  # the load rose: the pending completion may come later
             return
-        handle = dd.handle_mult[i] * (h_pre[kk] if pre else h_after[kk])
-        self._finish_later(a, reply + handle)
+        work = dd.handle_mult[i] * (w_pre if pre else w_after)
+        if reply > 0.0:
+            ev = self.env.timeout(reply)
+            ev.callbacks.append(lambda _ev, a=a, work=work: self.live.start(a, work))
+            self.live.changed(a)
+        else:
+            self.live.start(a, work)
         d.answered += 1
         d.frt_sum += frt
         d.h_ans[hour] += 1
@@ -299,17 +318,23 @@ class Engine:
         else:
             a.after_served += 1
 
-    def _finish_later(self, a: Agent, duration: float) -> None:
-        ev = self.env.timeout(duration)
-        ev.callbacks.append(lambda _ev, a=a: self._release(a))
-
     def _release(self, a: Agent) -> None:
+        """One of ``a``'s chats has ended: free its slot and let the others speed up."""
+        self.live.advance(a)
         if a.open == a.comfort + 1:
             a.over_time += self.env.now - a.over_since
         a.open -= 1
+        self._open_change(-1)
         self.router.closed(a)
         if self.queue_len:
             self._pull_queue(a)
+        self.live.changed(a)
+
+    def _open_change(self, delta: int) -> None:
+        now = self.env.now
+        self._d.open_area += self._open_total * (now - self._open_t)
+        self._open_t = now
+        self._open_total += delta
 
     def _settle_over(self, a: Agent) -> None:
         if a.open > a.comfort:
@@ -372,6 +397,7 @@ class Engine:
     def _close_day(self, day: int) -> None:
         d = self._d
         self._queue_change(0)
+        self._open_change(0)
         hist = np.asarray(d.hist)
         self.frt_hist += hist
         p50, p90 = percentiles(hist, (0.5, 0.9))
@@ -389,6 +415,7 @@ class Engine:
             "frt_p90_s": p90,
             "wait_sum_s": d.wait_sum,
             "queue_area_s": d.q_area,
+            "open_chat_area_s": d.open_area,
             "pre_sales_served": int(d.pre),
             "orders": int(d.orders),
             "revenue": d.revenue,

@@ -6,7 +6,9 @@ hot path only adds the buyer's own terms), and agents use the very same function
 their metrics when they weigh a pay formula (section 4). All functions accept numpy arrays.
 
     reply delay  r(s, k)   = reply_base / s x (1 + f)^(k-1)                     x Exp(1)
-    handle time  h(s, k)   = handle_base / s x k^alpha x (1 + stretch x effort) x M, E[M] = 1
+    work         w(s)      = handle_base / s x (1 + stretch x effort)          x M, E[M] = 1
+    per-chat speed  v(k)   = k^-alpha, or the table per_chat_rate[k - 1]
+    handle time  h(s, k)   = w(s) / v(k)       (mean duration at a steady load of k chats)
     conversion   logit p   = a0 + a_intent intent + m (a_skill s + a_effort e_sales)
                              - a_wait ln(1 + frt / w0) - a_load (k - 1)
     rating       1 + 4 sigmoid(r0 + r_skill s + r_effort e_service
@@ -14,6 +16,12 @@ their metrics when they weigh a pay formula (section 4). All functions accept nu
 
 with s the agent's skill, k its open chats including this one, m = event_skill_scale on
 event days (buyers have decided) and 1 otherwise.
+
+Concurrency is live (limited processor sharing): after the first reply, a chat's work is
+done at speed v(k) where k is what the agent holds *now*, so a chat slows down when its
+agent picks up another and speeds up when one closes. The engine keeps that bookkeeping;
+here ``handle_scale`` gives the mean duration at a steady load k, w / v(k), which is what
+agents use to predict their load (Little's law in ``behaviour.predict``).
 
 The buyer's own terms of conversion and rating are added once per chat, in the engine's hot
 path, so they also exist as scalar laws (:class:`ChatOutcome`, plain ``math``, the same
@@ -36,18 +44,41 @@ def reply_scale(scn: Scenario, skill, k):
     return svc.reply_base_s / skill * (1.0 + svc.reply_load_factor) ** (np.asarray(k) - 1)
 
 
-def handle_scale(scn: Scenario, skill, k, sales_effort, service_effort, pre_sales: bool):
-    """Mean handle time (s) of a chat started while the agent holds ``k`` chats.
+def per_chat_rate(scn: Scenario, k):
+    """Relative speed of each open chat while the agent holds ``k`` chats.
 
-    The pace is fixed when the chat starts (k counts this chat): the per-chat rate falls like
-    k^-alpha. Pre-sales chats stretch with both efforts (persuading and caring take time),
-    after-sales chats with service effort and take ``after_sales_handle_factor`` longer.
+    ``k^-alpha`` (``service.concurrency_alpha``), or the table
+    ``service.concurrency.per_chat_rate`` (entry k - 1), interpolated linearly between whole
+    loads and held at its ends (agents' predictions use fractional mean loads).
     """
     svc = scn.service
-    base = svc.handle_base_s / skill * np.asarray(k, dtype=float) ** svc.concurrency_alpha
+    k = np.asarray(k, dtype=float)
+    table = svc.concurrency.per_chat_rate
+    if table is None:
+        return k ** -svc.concurrency_alpha
+    return np.interp(k, np.arange(1, len(table) + 1, dtype=float), np.asarray(table, dtype=float))
+
+
+def handle_work(scn: Scenario, skill, sales_effort, service_effort, pre_sales: bool):
+    """Mean work (s at per-chat speed 1) of a chat after its first reply.
+
+    Pre-sales chats stretch with both efforts (persuading and caring take time), after-sales
+    chats with service effort and take ``after_sales_handle_factor`` longer.
+    """
+    svc = scn.service
+    base = svc.handle_base_s / np.asarray(skill, dtype=float)
     if pre_sales:
         return base * (1.0 + svc.effort_stretch * 0.5 * (sales_effort + service_effort))
     return base * svc.after_sales_handle_factor * (1.0 + svc.effort_stretch * service_effort)
+
+
+def handle_scale(scn: Scenario, skill, k, sales_effort, service_effort, pre_sales: bool):
+    """Mean handle time (s) of a chat while its agent holds ``k`` chats throughout.
+
+    Under live concurrency the duration is work / speed; at a steady load k that is
+    ``handle_work / per_chat_rate(k)``.
+    """
+    return handle_work(scn, skill, sales_effort, service_effort, pre_sales) / per_chat_rate(scn, k)
 
 
 def conversion_base(scn: Scenario, skill, k, sales_effort, event_day: bool):

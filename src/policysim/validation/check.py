@@ -1,4 +1,4 @@
-"""Simulate the degenerate Erlang-A scenario through the ordinary engine and compare.
+"""Simulate the degenerate Erlang-A and chat scenarios through the ordinary engine and compare.
 
 The first simulated day is a warm-up (the system starts empty) and is discarded; measures are
 taken over all buyers arriving after it: P(wait > 0) = waited / arrived, P(abandon) =
@@ -12,6 +12,7 @@ import math
 
 from policysim.experiment.runner import Job, run_jobs
 from policysim.experiment.stats import mean_ci
+from policysim.validation.chat import chat_exact, chat_scenario
 from policysim.validation.erlang import erlang_a, erlang_scenario
 
 
@@ -40,4 +41,36 @@ def check_erlang(c: int, lam: float, mu: float, theta: float, customers: int, re
                       for k, v in ((k, mean_ci(x)) for k, x in sims.items())},
         "analytic": {"p_wait": exact.p_wait, "p_abandon": exact.p_abandon,
                      "mean_wait_min": exact.mean_wait_min},
+    }
+
+
+def check_chat(agents: int, cap: int, lam: float, rates: list[float], theta: float,
+               customers: int, reps: int, seed: int, workers: int = 1) -> dict:
+    """Simulated and exact P(wait>0), P(abandon), mean wait (minutes) and mean open chats per
+    agent of the degenerate chat store (``validation.chat``), measured as for Erlang-A; open
+    chats per agent are the time average of the engine's ``open_chat_area_s`` over agents."""
+    exact = chat_exact(agents, cap, lam, rates, theta)
+    days = 1 + math.ceil(customers / (lam * 1440.0))
+    scn = chat_scenario(agents, cap, lam, rates, theta, days)
+    outcomes = run_jobs([Job(scn, r, seed, days) for r in range(reps)], workers)
+    sims = {"p_wait": [], "p_abandon": [], "mean_wait": [], "mean_chats_per_agent": []}
+    for o in outcomes:
+        d = o.daily[o.daily["day"] >= 1]
+        n = d["inquiries"].sum()
+        sims["p_wait"].append(d["waited"].sum() / n)
+        sims["p_abandon"].append(d["abandoned"].sum() / n)
+        sims["mean_wait"].append(d["wait_sum_s"].sum() / n / 60.0)
+        sims["mean_chats_per_agent"].append(
+            d["open_chat_area_s"].sum() / (agents * len(d) * 86400.0))
+    return {
+        "model": "chat-ctmc",
+        "params": {"agents": agents, "cap": cap, "arrival_rate": lam,
+                   "per_chat_rates": list(rates), "patience_rate": theta,
+                   "customers": customers, "reps": reps, "seed": seed, "warmup_days": 1,
+                   "days": days, "chain_states": exact.states},
+        "simulated": {k: {kk: float(v[kk]) for kk in ("mean", "ci_low", "ci_high", "se")}
+                      for k, v in ((k, mean_ci(x)) for k, x in sims.items())},
+        "exact": {"p_wait": exact.p_wait, "p_abandon": exact.p_abandon,
+                  "mean_wait": exact.mean_wait,
+                  "mean_chats_per_agent": exact.mean_chats_per_agent},
     }

@@ -1,0 +1,72 @@
+"""``policysim validate chat``: the JSON contract, and bad flags as one message with exit 2
+(issue 11 items 2 and 8). Scenario-file errors of ``service.concurrency`` are in
+test_bad_inputs.py's corpus."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policysim.cli import main
+
+BASE = ["validate", "chat", "--agents", "3", "--cap", "2", "--arrival-rate", "3",
+        "--patience-rate", "1", "--customers", "2000", "--reps", "2", "--seed", "1"]
+
+
+def run(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return (exc.value.code or 0), out.out, out.err
+
+
+def test_json_contract(capsys):
+    code, out, err = run([*BASE, "--per-chat-rates", "1,0.8", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    keys = {"p_wait", "p_abandon", "mean_wait", "mean_chats_per_agent"}
+    assert set(doc["simulated"]) == keys and set(doc["exact"]) == keys
+    for key in keys:
+        sim = doc["simulated"][key]
+        assert {"mean", "ci_low", "ci_high"} <= set(sim)
+        assert sim["ci_low"] <= sim["mean"] <= sim["ci_high"]
+        assert isinstance(doc["exact"][key], float)
+    from policysim.validation.chat import chat_exact
+
+    exact = chat_exact(3, 2, 3.0, [1.0, 0.8], 1.0)
+    assert doc["exact"]["mean_wait"] == pytest.approx(exact.mean_wait, rel=1e-12)
+    assert doc["params"]["per_chat_rates"] == [1.0, 0.8]
+
+
+def test_table_output(capsys):
+    code, out, err = run([*BASE, "--per-chat-rates", "1,0.8"], capsys)
+    assert code == 0, err
+    assert out.startswith("chat: N=3, K=2") and "mean_chats_per_agent" in out
+
+
+@pytest.mark.parametrize("rates,fragments", [
+    ("1,0.8,0.5", ["--per-chat-rates: expected 2 rates", "found 3"]),
+    ("1", ["--per-chat-rates: expected 2 rates", "found 1"]),
+    ("1,0", ["--per-chat-rates: expected positive finite rates, found 0.0 at load 2"]),
+    ("1,-2", ["--per-chat-rates: expected positive", "found -2.0"]),
+    ("1,nan", ["--per-chat-rates: expected positive finite rates"]),
+    ("1,fast", ["--per-chat-rates: expected comma-separated numbers", "'1,fast'"]),
+])
+def test_bad_rates(rates, fragments, capsys, user_error):
+    code, out, err = run([*BASE, "--per-chat-rates", rates], capsys)
+    user_error(code, out, err, fragments, "--per-chat-rates")
+
+
+def test_unstable_without_patience(capsys, user_error):
+    argv = [a if a != "1" else "0" for a in BASE]  # --patience-rate 0 (and seed 0)
+    code, out, err = run([*argv, "--arrival-rate", "9", "--per-chat-rates", "1,0.8"], capsys)
+    user_error(code, out, err, ["0 needs arrival rate below", "found 9"], "--patience-rate")
+
+
+def test_chain_too_large(capsys, user_error):
+    argv = [*BASE, "--per-chat-rates", ",".join(["1"] * 12)]
+    argv[argv.index("--agents") + 1] = "400"
+    argv[argv.index("--cap") + 1] = "12"
+    code, out, err = run(argv, capsys)
+    user_error(code, out, err, ["states"], "--agents")
