@@ -19,7 +19,7 @@ from policysim.config.schema import Scenario
 from policysim.model.agents import Agent
 from policysim.model.demand import DAY_S, DemandGenerator
 from policysim.model.engine import Engine
-from policysim.model.routing import ROUTINGS, LeastLoaded, make_routing
+from policysim.model.routing import LeastLoaded, make_routing, routing_class
 from policysim.model.streams import Uniforms, stream
 from policysim.model.workforce import StaticTeam
 from policysim.results.metrics import daily_frame, summarize
@@ -211,9 +211,9 @@ def test_router_always_picks_a_least_loaded_eligible_agent():
     original = router.pick
     seen = {"picks": 0, "ties": 0, "full": 0}
 
-    def checked_pick():
+    def checked_pick(last=None, since=math.inf):
         eligible = [a for a in engine.agents if a.on_shift and a.open < a.limit]
-        chosen = original()
+        chosen = original(last, since)
         if not eligible:
             assert chosen is None
             seen["full"] += 1
@@ -431,8 +431,8 @@ def test_routing_mode_builds_its_router_from_the_scenario():
     scn = make(teams=[{"name": "A", "agents": 2}, {"name": "B", "agents": 1}],
                agents={"cap_novice": 2, "cap_expert": 4})
     assert scn.service.routing.mode == "least_loaded"  # the default
-    assert ROUTINGS["least_loaded"] is LeastLoaded
-    router = make_routing(scn, lambda name: stream(5, 0, name))
+    assert routing_class("least_loaded") is LeastLoaded
+    router = make_routing(scn, lambda name: stream(5, 0, name), lambda: 0.0)
     assert isinstance(router, LeastLoaded)
     assert len(router.buckets) == 5 and len(router.team_pools) == 2
     # ties come from the stream "router.ties"

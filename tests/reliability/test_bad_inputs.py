@@ -132,8 +132,9 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["{f}:2: demand.patience.mean_s: expected a number greater than 0, found 0 (int)"]),
     ("zero_handle_time", "service:\n  handle_base_s: 0\n", [],
      ["{f}:2: service.handle_base_s: expected a number greater than 0"]),
-    ("unknown_routing_mode", "service:\n  routing:\n    mode: sticky\n", [],
-     ["{f}:3: service.routing.mode: expected 'least_loaded', found 'sticky'"]),
+    ("unknown_routing_mode", "service:\n  routing:\n    mode: fastest\n", [],
+     ["{f}:3: service.routing.mode: expected one of 'sticky', 'weighted', 'least_loaded', "
+      "'most_available', 'round_robin', found 'fastest'"]),
     ("negative_hiring_delay", "hiring:\n  delay_days: -3\n", [],
      ["{f}:2: hiring.delay_days: expected a number of at least 0, found -3 (int)"]),
     ("zero_weekday_factor", "demand:\n  weekday_factor: [1, 1, 1, 1, 1, 1, 0]\n", [],
