@@ -117,6 +117,7 @@ def run(
     """Run replications of one scenario and print its metrics with 95% CIs."""
     from policysim.experiment.runner import default_workers, replicate, scheme_in_force
     from policysim.experiment.stats import summarize_reps
+    from policysim.results.metrics import SERVICE_NOTE, routing_text
     from policysim.results.store import write_tables
 
     scn = _load(scenario, set_, days, reps, seed)
@@ -137,6 +138,7 @@ def run(
     title = (f"{scn.name}: scheme {chosen or '(none: fixed actions)'}, {scn.sim.days} days, "
              f"{n} replications, seed {scn.sim.seed}")
     typer.echo(_table(metrics, title))
+    typer.echo(f"routing: {routing_text(scn)}; {SERVICE_NOTE}")
     if out is not None:
         typer.echo(f"\ntables written to {out}/")
 

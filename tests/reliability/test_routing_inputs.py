@@ -1,4 +1,4 @@
-"""Bad routing and message-pool inputs (issue 11 item 8): one located message,
+"""Bad routing, message-pool and KPI-measure inputs (issue 11 item 8): one located message,
 exit code 2, no traceback, through ``policysim run`` (the contract of ``check_user_error``).
 """
 
@@ -77,3 +77,26 @@ def test_uncovered_demand_hours_need_the_message_pool(cli, user_error, tmp_path:
     path.write_text(text + "service:\n  message_pool: {enabled: true}\n")
     code, out, err = cli(["run", path, "--workers", "1", "--json"])
     assert code == 0, err
+
+
+KPI = """\
+  kpi:
+    base_salary: 3000
+    kpi:
+      metrics:
+        {line}
+"""
+
+
+@pytest.mark.parametrize("line,fragments", [
+    ("rating: {weight: 1, target: 4.5, measure: platform}",
+     ["{f}:12: schemes.kpi.kpi.metrics.rating.measure",
+      "a measure only on first_response_s", "found 'platform'"]),
+    ("first_response_s: {weight: 1, target: 20, measure: buyer}",
+     ["{f}:12: schemes.kpi.kpi.metrics.first_response_s.measure", "'agent'", "found 'buyer'"]),
+])
+def test_bad_kpi_measure(cli, user_error, tmp_path: Path, line, fragments):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(OK + KPI.format(line=line))
+    code, out, err = cli(["run", path, "--workers", "1"])
+    user_error(code, out, err, [f.format(f=path) for f in fragments], str(path))

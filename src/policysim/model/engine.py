@@ -82,12 +82,12 @@ class _Day:
     __slots__ = (
         "inquiries", "abandoned", "abandoned_queue", "waited", "answered", "frt_sum", "wait_sum",
         "pre", "orders", "revenue", "rating_sum", "rating_w", "transfers", "q_area",
-        "returning", "returning_same", "messages", "bot_resolved",
+        "returning", "returning_same", "messages", "bot_resolved", "replied_30s", "replied_180s",
         "h_inq", "h_aband", "h_ans", "h_frt", "hist",
     )
 
     def __init__(self) -> None:
-        for name in self.__slots__[:18]:
+        for name in self.__slots__[:20]:
             setattr(self, name, 0.0)
         self.h_inq = [0] * 24
         self.h_aband = [0] * 24
@@ -317,7 +317,18 @@ class Engine:
         d.hist[int(frt) if frt < HIST_MAX_S else HIST_MAX_S] += 1
         self._contacts[buyer] = (a, self.env.now)
         a.served += 1
-        a.frt_sum += reply  # the agent's own response time, as the platform attributes it
+        a.frt_sum += reply  # the agent's own delay after pick-up (plus any transfer delay)
+        a.frt_platform_sum += frt  # from the buyer's first message, queue included
+        if frt <= 180.0:
+            d.replied_180s += 1
+            a.within_180s += 1
+            if frt <= 30.0:
+                d.replied_30s += 1
+                a.within_30s += 1
+        if reply <= 180.0:
+            a.own_within_180s += 1
+            if reply <= 30.0:
+                a.own_within_30s += 1
         rating = self._outcome.rating(rate_t[kk], frt, dd.rating_noise[i])
         w = 1.0 if pre else self._after_w
         a.rating_sum += w * rating
@@ -435,6 +446,8 @@ class Engine:
             "rating_sum": d.rating_sum,
             "rating_weight": d.rating_w,
             "transfers": int(d.transfers),
+            "replied_30s": int(d.replied_30s),
+            "replied_180s": int(d.replied_180s),
             "returning": int(d.returning),
             "returning_same_agent": int(d.returning_same),
             "messages": int(d.messages),

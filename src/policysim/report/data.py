@@ -16,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from policysim.config.pay import MEASURES
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
+from policysim.results.metrics import SERVICE_NOTE, routing_text
 from policysim.report.params import split_list
 
 #: Label used for the scheme column of runs with no pay scheme (fixed default actions).
@@ -146,8 +148,25 @@ def write(res: Results, directory: Path) -> Path:
 def describe(scn: Scenario) -> str:
     """One line saying what was run."""
     teams = len(scn.teams)
-    return (
+    text = (
         f"**{scn.name}**: {scn.n_agents} agents in {teams} team{'s' * (teams > 1)}, "
         f"about {scn.demand.daily_volume:,.0f} inquiries a day, {scn.sim.days} days, "
-        f"{scn.sim.reps} replications, seed {scn.sim.seed}."
+        f"{scn.sim.reps} replications, seed {scn.sim.seed}. Routing: {routing_text(scn)}."
     )
+    measured = kpi_measures(scn)
+    if measured:
+        text += " KPI response lines measured " + "; ".join(measured) + "."
+    return text + f" Service metrics: {SERVICE_NOTE}."
+
+
+def kpi_measures(scn: Scenario) -> list[str]:
+    """How each scheme's KPI response lines are measured, in words (empty if none has one)."""
+    words = {"platform": "as the platform counts them (from the buyer's first message, queue "
+                         "included)", "agent": "as the agent's own delay after pick-up"}
+    out = []
+    for name, spec in scn.schemes.items():
+        lines = spec.kpi.metrics.items() if spec.kpi else []
+        for metric, line in lines:
+            if metric in MEASURES:
+                out.append(f"{name}.{metric} {words[line.measure or 'platform']}")
+    return out

@@ -46,8 +46,11 @@ METRICS: dict[str, Metric] = {
     "regretted_quits": Metric("quits of top-quartile agents", "count", -1, "quits"),
     "hires": Metric("hires", "count", 0, "hires"),
     "mean_headcount": Metric("mean headcount", "count", 0, "agents"),
-    "first_response_mean_s": Metric("mean first response", "seconds", -1),
-    "first_response_p90_s": Metric("90th-percentile first response", "seconds", -1),
+    "reply_within_180s": Metric("inquiries answered within 3 minutes", "rate", +1),
+    "reply_within_30s": Metric("inquiries answered within 30 seconds", "rate", +1),
+    "first_response_mean_s": Metric("mean first response of answered buyers", "seconds", -1),
+    "first_response_p90_s": Metric("90th-percentile first response of answered buyers", "seconds",
+                                   -1),
     "abandon_rate": Metric("abandonment", "rate", -1),
     "p_wait": Metric("buyers who wait in the queue", "rate", -1),
     "rating_mean": Metric("buyer rating (1-5)", "index", +1, "rating points"),
@@ -61,12 +64,14 @@ METRICS: dict[str, Metric] = {
     "pay_luck_corr": Metric("pay-luck correlation", "index", 0, "correlation"),
     "transfers": Metric("transfers to colleagues", "count", 0, "chats"),
     "novice_chat_share": Metric("share of chats served by novices", "rate", 0),
+    "returning_same_agent_share": Metric("returning buyers back with their agent", "rate", 0),
     "mean_threshold": Metric("chats carried before hanging up", "index", 0, "chats"),
 }
 
 #: What the top-of-report verdict speaks about, in order.
 HEADLINE = [
     "annual_turnover_rate",
+    "reply_within_180s",
     "first_response_mean_s",
     "abandon_rate",
     "conversion_rate",
@@ -80,6 +85,7 @@ REPORT = [
     *HEADLINE,
     "quits",
     "regretted_quits",
+    "reply_within_30s",
     "first_response_p90_s",
     "rating_mean",
     "transfers",
