@@ -205,7 +205,8 @@ def test_more_concurrency_slower_replies_shorter_queue():
 
 def test_router_always_picks_a_least_loaded_eligible_agent():
     scn = make(teams=[{"name": "A", "agents": 2}], demand={"daily_volume": 500.0},
-               sim={"days": 1, "period_days": 1}, agents={"cap_novice": 2, "cap_expert": 2})
+               sim={"days": 1, "period_days": 1}, agents={"cap_novice": 2, "cap_expert": 2},
+               service={"routing": {"mode": "least_loaded"}})
     engine = Engine(scn, StaticTeam(scn), seed=2, rep=0)
     router = engine.router
     original = router.pick
@@ -429,8 +430,9 @@ def test_router_helper_own_team_first_then_any_team():
 
 def test_routing_mode_builds_its_router_from_the_scenario():
     scn = make(teams=[{"name": "A", "agents": 2}, {"name": "B", "agents": 1}],
-               agents={"cap_novice": 2, "cap_expert": 4})
-    assert scn.service.routing.mode == "least_loaded"  # the default
+               agents={"cap_novice": 2, "cap_expert": 4},
+               service={"routing": {"mode": "least_loaded"}})
+    assert make().service.routing.mode == "sticky"  # the default (docs/model.md section 2)
     assert routing_class("least_loaded") is LeastLoaded
     router = make_routing(scn, lambda name: stream(5, 0, name), lambda: 0.0)
     assert isinstance(router, LeastLoaded)

@@ -232,7 +232,7 @@ class RoutingWeights(Strict):
 class Routing(Strict):
     """How the platform picks the agent for a new chat (docs/model.md section 2, Router)."""
 
-    mode: ModeName = "least_loaded"
+    mode: ModeName = "sticky"
     fallback: FallbackName = "weighted"  # sticky: the mode for buyers the contact rule leaves
     busyness: bool = True  # weighted: draw in proportion to weight x spare capacity
     returning_share: Probability = 0.3  # share of inquiries from buyers who chatted before
