@@ -20,6 +20,11 @@ The engine is pure SimPy and does no I/O. It is built for a million inquiries a 
 What agents choose (efforts, hang-up threshold, cooperation) and who works here (quits,
 hires, learning) belong to a :class:`Workforce` object passed in: the engine calls it at day
 and pay-period ends and never decides those itself.
+
+The engine remembers, for 72 hours, which agent last answered each buyer (buyers have ids,
+see ``policysim.model.demand``), tells the router when a buyer returns, and counts how often
+a returning buyer meets the same agent. With the message pool on, buyers who write while
+nobody is on shift leave a message (or a bot resolves it) answered when the next shift starts.
 """
 
 from __future__ import annotations
