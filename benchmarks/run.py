@@ -40,14 +40,15 @@ PROFILE = HERE / "profile.txt"
 
 SIZES = {
     "full": {"days": 365, "rounds": 3, "scale_days": 30, "agents": (10, 100, 1000),
-             "cmp_reps": 4, "cmp_days": 120},
+             "cmp_reps": 4, "cmp_days": 120, "route_days": 90},
     "quick": {"days": 20, "rounds": 2, "scale_days": 2, "agents": (10, 100, 1000),
-              "cmp_reps": 2, "cmp_days": 10},
+              "cmp_reps": 2, "cmp_days": 10, "route_days": 5},
 }
 SEED = 1
 SCHEME = "commission"
 SCHEMES = ["commission", "kpi", "group_contest"]
-SECTIONS = ("model", "scaling", "compare", "chat")
+SECTIONS = ("model", "scaling", "compare", "chat", "routing")
+ROUTING_MODES = ("sticky", "weighted", "least_loaded", "most_available", "round_robin")
 
 # The M/M/c+M yardstick: 15 agents on shift (as in the baseline), the baseline's mean arrival
 # rate over its open hours, load 0.9, mean patience 3 minutes (the baseline's 180 s).
@@ -280,6 +281,21 @@ def bench_chat(size: dict, rounds: int) -> dict:
             "cost_ratio": cost, "exact": exact}
 
 
+def bench_routing(size: dict, rounds: int) -> dict:
+    """Cost per inquiry of the full model (baseline, commission) under each routing mode."""
+    days = size["route_days"]
+    runs: dict[str, list[dict]] = {m: [] for m in ROUTING_MODES}
+    for r in range(rounds):
+        for mode in _order(list(ROUTING_MODES), r):
+            res = measure("routing", mode=mode, days=days, seed=SEED, scheme=SCHEME)
+            res["us_per_inquiry"] = 1e6 * res["wall_s"] / res["customers"]
+            runs[mode].append(res)
+            _say(f"  round {r + 1}/{rounds} {mode:<15} {res['customers']:>10,.0f} inquiries "
+                 f"{res['wall_s']:7.2f} s {res['us_per_inquiry']:6.2f} us/inquiry  "
+                 f"(others busy: {res['others_cores']:.2f} cores)", log=True)
+    return {"days": days, "rounds": rounds, "runs": runs}
+
+
 def profile(size: dict) -> dict:
     res = measure("profile", days=size["days"], seed=SEED, scheme=SCHEME, out=str(PROFILE))
     _say(f"  profiled {res['customers']:,.0f} inquiries ({res['wall_s']:.1f} s unprofiled) "
@@ -495,6 +511,22 @@ def report(info: dict, res: dict, quick: bool, started: dt.datetime, elapsed: fl
         out += ["", f"Cost per inquiry, live / cap 1 (within a round): {_med(ch['cost_ratio']):.2f}x "
                 f"(range {_rng(ch['cost_ratio'])}). Exact chain of `validate chat` at N = {CHAT_EXACT[0]}, "
                 f"K = {CHAT_EXACT[1]}: {ex['states']:,} states solved in {ex['wall_s']:.2f} s."]
+    if "routing" in res:
+        ro = res["routing"]
+        out += ["", f"## 6. Cost per inquiry by routing mode ({ro['days']} days, {ro['rounds']} "
+                "alternating rounds, medians)", "",
+                f"One replication of baseline.yaml (scheme `{SCHEME}`, seed {SEED}) with "
+                "`service.routing.mode` set to each mode.", "",
+                "| mode | inquiries | wall (s) | us/inquiry | per-round us/inquiry | x least_loaded |",
+                "|---|---:|---:|---:|---|---:|"]
+        base = _med([r["us_per_inquiry"] for r in ro["runs"]["least_loaded"]])
+        for mode in ROUTING_MODES:
+            rs = ro["runs"][mode]
+            us = _med([r["us_per_inquiry"] for r in rs])
+            per_round = ", ".join(f"{r['us_per_inquiry']:.2f}" for r in rs)
+            out.append(f"| {mode} | {_med([r['customers'] for r in rs]):,.0f} "
+                       f"| {_med([r['wall_s'] for r in rs]):.2f} | {us:.2f} | {per_round} "
+                       f"| {us / base:.2f} |")
 
     if "profile" in res:
         pr = res["profile"]
@@ -549,17 +581,20 @@ def main(argv: list[str] | None = None) -> int:
          f"{info['cores']} cores, load average {os.getloadavg()[0]:.2f}")
     res: dict = {}
     if "model" in sections:
-        _say(f"[1/3] throughput and memory: full model ({size['days']} days) vs degenerate engine vs textbook SimPy vs ciw")
+        _say(f"[1/5] throughput and memory: full model ({size['days']} days) vs degenerate engine vs textbook SimPy vs ciw")
         res["model"] = bench_model(size, rounds)
     if "scaling" in sections:
-        _say(f"[2/3] cost per inquiry at {', '.join(map(str, size['agents']))} agents ({size['scale_days']} days)")
+        _say(f"[2/5] cost per inquiry at {', '.join(map(str, size['agents']))} agents ({size['scale_days']} days)")
         res["scaling"] = bench_scaling(size, rounds)
     if "compare" in sections:
-        _say(f"[3/3] compare with 1 and 2 workers ({size['cmp_reps']} reps x {size['cmp_days']} days x {len(SCHEMES)} schemes)")
+        _say(f"[3/5] compare with 1 and 2 workers ({size['cmp_reps']} reps x {size['cmp_days']} days x {len(SCHEMES)} schemes)")
         res["compare"] = bench_compare(size, rounds)
     if "chat" in sections:
-        _say(f"[4] live concurrency: cap-{CHAT_K} chat store vs cap-1 engine; exact chat chain")
+        _say(f"[4/5] live concurrency: cap-{CHAT_K} chat store vs cap-1 engine; exact chat chain")
         res["chat"] = bench_chat(size, rounds)
+    if "routing" in sections:
+        _say(f"[5/5] cost per inquiry under each routing mode ({size['route_days']} days)")
+        res["routing"] = bench_routing(size, rounds)
     if a.profile:
         _say("[profile] one baseline replication under pyinstrument")
         res["profile"] = profile(size)

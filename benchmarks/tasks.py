@@ -136,6 +136,24 @@ def task_chat_exact(args: dict) -> dict:
             "rss_peak_kib": _rss_kib(), "p_wait": res.p_wait}
 
 
+def task_routing(args: dict) -> dict:
+    """One replication of baseline.yaml (behaviour, pay, attrition on) under routing mode
+    ``args["mode"]`` (``service.routing.mode``)."""
+    from policysim.experiment.runner import Job, run_job
+
+    _import_model()
+    days = args["days"]
+    scn = _baseline(days, [f"service.routing.mode={args['mode']}"])
+    job = Job(scn, rep=0, seed=args["seed"], days=days, scheme=args["scheme"])
+    ready = _rss_kib()
+    t0 = time.perf_counter()
+    o = run_job(job)
+    wall = time.perf_counter() - t0
+    return {"customers": o.summary["inquiries"], "wall_s": wall, "rss_ready_kib": ready,
+            "rss_peak_kib": _rss_kib(), "abandon_rate": o.summary["abandon_rate"],
+            "fingerprint": fingerprint([o])}
+
+
 def task_textbook(args: dict) -> dict:
     """The textbook SimPy M/M/c+M: a process per customer, simpy.Resource, req | timeout."""
     import models

@@ -170,6 +170,7 @@ def run(
     from policysim.experiment.stats import summarize_reps
     from policysim.results.measures import plural
     from policysim.results.plausibility import result_warnings, scenario_warnings
+    from policysim.results.metrics import SERVICE_NOTE, routing_text
     from policysim.results.store import write_tables
 
     auto = _auto(reps, precision, max_reps)
@@ -206,6 +207,7 @@ def run(
     if how is not None:
         title += "\n" + how.text()
     typer.echo(_table(metrics, title, few))
+    typer.echo(f"routing: {routing_text(scn)}; {SERVICE_NOTE}")
     if out is not None:
         typer.echo(f"\ntables written to {out}/")
 

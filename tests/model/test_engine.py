@@ -19,7 +19,7 @@ from policysim.config.schema import Scenario
 from policysim.model.agents import Agent
 from policysim.model.demand import DAY_S, DemandGenerator
 from policysim.model.engine import Engine
-from policysim.model.routing import ROUTINGS, LeastLoaded, make_routing
+from policysim.model.routing import LeastLoaded, make_routing, routing_class
 from policysim.model.streams import Uniforms, stream
 from policysim.model.workforce import StaticTeam
 from policysim.results.metrics import daily_frame, summarize
@@ -205,15 +205,16 @@ def test_more_concurrency_slower_replies_shorter_queue():
 
 def test_router_always_picks_a_least_loaded_eligible_agent():
     scn = make(teams=[{"name": "A", "agents": 2}], demand={"daily_volume": 500.0},
-               sim={"days": 1, "period_days": 1}, agents={"cap_novice": 2, "cap_expert": 2})
+               sim={"days": 1, "period_days": 1}, agents={"cap_novice": 2, "cap_expert": 2},
+               service={"routing": {"mode": "least_loaded"}})
     engine = Engine(scn, StaticTeam(scn), seed=2, rep=0)
     router = engine.router
     original = router.pick
     seen = {"picks": 0, "ties": 0, "full": 0}
 
-    def checked_pick():
+    def checked_pick(last=None, since=math.inf):
         eligible = [a for a in engine.agents if a.on_shift and a.open < a.limit]
-        chosen = original()
+        chosen = original(last, since)
         if not eligible:
             assert chosen is None
             seen["full"] += 1
@@ -429,10 +430,11 @@ def test_router_helper_own_team_first_then_any_team():
 
 def test_routing_mode_builds_its_router_from_the_scenario():
     scn = make(teams=[{"name": "A", "agents": 2}, {"name": "B", "agents": 1}],
-               agents={"cap_novice": 2, "cap_expert": 4})
-    assert scn.service.routing.mode == "least_loaded"  # the default
-    assert ROUTINGS["least_loaded"] is LeastLoaded
-    router = make_routing(scn, lambda name: stream(5, 0, name))
+               agents={"cap_novice": 2, "cap_expert": 4},
+               service={"routing": {"mode": "least_loaded"}})
+    assert make().service.routing.mode == "sticky"  # the default (docs/model.md section 2)
+    assert routing_class("least_loaded") is LeastLoaded
+    router = make_routing(scn, lambda name: stream(5, 0, name), lambda: 0.0)
     assert isinstance(router, LeastLoaded)
     assert len(router.buckets) == 5 and len(router.team_pools) == 2
     # ties come from the stream "router.ties"

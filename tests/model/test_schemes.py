@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from policysim.config.pay import SchemeSpec
+from policysim.config.pay import METRICS, SchemeSpec
 from policysim.config.schema import Scenario
 from policysim.model.schemes import PayContext, Scheme, scheme_at
 
 
 def pay(spec: dict, team=None, **metrics):
     n = len(next(iter(metrics.values())))
-    full = {k: np.zeros(n) for k in ("served", "first_response_s", "reply_rate", "conversion",
-                                      "sales", "rating", "quality", "transfers_given")}
+    full = {k: np.zeros(n) for k in METRICS}
     full.update({k: np.asarray(v, float) for k, v in metrics.items()})
     team = np.zeros(n, int) if team is None else np.asarray(team)
     ctx = PayContext(team, int(team.max()) + 1)
@@ -29,7 +28,8 @@ def test_kpi_tiers_of_store_002():
 
 def test_kpi_floor_lower_is_better_and_weights():
     spec = {"base_salary": 1000, "kpi": {
-        "metrics": {"first_response_s": {"weight": 3, "target": 10, "floor": 40},
+        "metrics": {"first_response_s": {"weight": 3, "target": 10, "floor": 40,
+                                         "measure": "agent"},
                     "rating": {"weight": 1, "target": 5, "floor": 4}},
         "tiers": [{"min_score": 50, "bonus_base": 100}, {"min_score": 0, "bonus_base": 0}]}}
     # frt 25 s -> 0.5, rating 4.5 -> 0.5: score 50 -> 100 x 0.5 = 50

@@ -47,7 +47,7 @@ def test_verdict_speaks_in_points_seconds_and_percent():
     ]
     text = verdict.sentence(fake_results(base, kpi), "kpi")
     assert text.startswith("Switching from commission to kpi: annual turnover -6.0 points (95% CI ")
-    assert "mean first response +5.0 s (" in text
+    assert "mean first response of answered buyers +5.0 s (" in text
     assert "revenue -9.9% (" in text  # per-replication ratios, paired
     assert text.endswith("no clear change in pay Gini.")
 

@@ -135,8 +135,9 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["{f}:2: demand.patience.mean_s: expected a number greater than 0, found 0 (int)"]),
     ("zero_handle_time", "service:\n  handle_base_s: 0\n", [],
      ["{f}:2: service.handle_base_s: expected a number greater than 0"]),
-    ("unknown_routing_mode", "service:\n  routing:\n    mode: sticky\n", [],
-     ["{f}:3: service.routing.mode: expected 'least_loaded', found 'sticky'"]),
+    ("unknown_routing_mode", "service:\n  routing:\n    mode: fastest\n", [],
+     ["{f}:3: service.routing.mode: expected one of 'sticky', 'weighted', 'least_loaded', "
+      "'most_available', 'round_robin', found 'fastest'"]),
     ("rate_table_longer_than_cap",
      "agents: {cap_novice: 2, cap_expert: 3}\nservice:\n  concurrency:\n    per_chat_rate: [1, 0.8, 0.6, 0.5]\n",
      [], ["{f}:4: service.concurrency.per_chat_rate: expected one rate per load 1..3",

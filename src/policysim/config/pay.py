@@ -7,6 +7,11 @@ A scheme is a sum of components, each a function of an agent's period metrics:
 or a ``schedule`` that switches between other schemes on given days (a policy change).
 The names of metrics an agent is measured on are fixed by :data:`METRICS` with their
 direction (higher or lower is better); nothing here knows any scheme by its name.
+
+Response times can be measured two ways (:data:`MEASURES`): as the platform counts them,
+from the buyer's first message (store-queue wait included), or as the agent's own delay
+after the chat reached it. A KPI line on a response metric says which (``measure``;
+``platform`` unless it says ``agent``); contests and rankings name the column directly.
 """
 
 from __future__ import annotations
@@ -20,7 +25,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 #: Period metrics a KPI or contest may use, and whether higher values are better.
 METRICS: dict[str, bool] = {
     "served": True,  # inquiries served (answered before the buyer left)
-    "first_response_s": False,  # mean first-response time of answered chats
+    "first_response_s": False,  # agent's own mean first-reply delay of its answered chats
+    "first_response_platform_s": False,  # the same from the buyer's first message, queue included
+    "reply_within_30s": True,  # share of handled chats first answered within 30 s (platform)
+    "reply_within_180s": True,  # share of handled chats first answered within 3 min (platform)
+    "reply_within_30s_agent": True,  # the same, counting the agent's own delay only
+    "reply_within_180s_agent": True,
     "reply_rate": True,  # share of routed chats answered before the buyer left
     "conversion": True,  # orders / pre-sales chats served
     "sales": True,  # revenue of the agent's orders, yuan
@@ -29,9 +39,22 @@ METRICS: dict[str, bool] = {
     "transfers_given": True,  # chats handed to colleagues on overload
 }
 MetricName = Literal[
-    "served", "first_response_s", "reply_rate", "conversion", "sales", "rating", "quality",
-    "transfers_given",
+    "served", "first_response_s", "first_response_platform_s", "reply_within_30s",
+    "reply_within_180s", "reply_within_30s_agent", "reply_within_180s_agent", "reply_rate",
+    "conversion", "sales", "rating", "quality", "transfers_given",
 ]
+
+#: Response metrics a KPI line may measure either way: the column read for each measure.
+MEASURES: dict[str, dict[str, str]] = {
+    "first_response_s": {"platform": "first_response_platform_s", "agent": "first_response_s"},
+    "reply_within_30s": {"platform": "reply_within_30s", "agent": "reply_within_30s_agent"},
+    "reply_within_180s": {"platform": "reply_within_180s", "agent": "reply_within_180s_agent"},
+}
+
+
+def kpi_column(name: str, measure: str | None) -> str:
+    """The period-metric column a KPI line on ``name`` reads (``measure`` None = platform)."""
+    return MEASURES[name][measure or "platform"] if name in MEASURES else name
 
 
 _PERCENT = re.compile(r"\s*([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%\s*")
@@ -73,6 +96,7 @@ class KpiMetric(_Strict):
     weight: float = Field(ge=0.0)
     target: float = Field(gt=0.0)
     floor: float | None = Field(default=None, ge=0.0)
+    measure: Literal["platform", "agent"] | None = None  # response metrics only (MEASURES)
 
 
 class Tier(_Strict):
@@ -100,6 +124,9 @@ class Kpi(_Strict):
         if sum(m.weight for m in self.metrics.values()) <= 0:
             raise ValueError("metrics: at least one weight above 0")
         for name, line in self.metrics.items():
+            if line.measure is not None and name not in MEASURES:
+                raise ValueError(f"metrics.{name}.measure: a measure only on "
+                                 f"{', '.join(MEASURES)}, found {line.measure!r}")
             if line.floor is None:
                 continue
             if METRICS[name] and line.floor >= line.target:

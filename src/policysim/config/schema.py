@@ -200,10 +200,51 @@ class Agents(Strict):
         return self
 
 
+ModeName = Literal["sticky", "weighted", "least_loaded", "most_available", "round_robin"]
+FallbackName = Literal["weighted", "least_loaded", "most_available", "round_robin"]
+
+
+class TenureBand(Strict):
+    """Agents with tenure of at least ``from_days`` (up to the next band) have this weight."""
+
+    from_days: NonNegFloat
+    weight: NonNegFloat
+
+
+class RoutingWeights(Strict):
+    """Routing weights of the ``weighted`` mode: an agent's weight is its team's weight times
+    its tenure band's weight (1 where none is given)."""
+
+    teams: dict[str, NonNegFloat] = Field(default_factory=dict)
+    tenure: list[TenureBand] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> RoutingWeights:
+        if self.tenure:
+            starts = [b.from_days for b in self.tenure]
+            if starts[0] != 0 or any(a >= b for a, b in zip(starts, starts[1:])):
+                shown = ", ".join(f"{s:g}" for s in starts)
+                raise ValueError(f"tenure: bands by from_days increasing from 0, found {shown}")
+            if all(b.weight == 0 for b in self.tenure):
+                raise ValueError("tenure: at least one band weight above 0, found all 0")
+        return self
+
+
 class Routing(Strict):
     """How the platform picks the agent for a new chat (docs/model.md section 2, Routing)."""
 
-    mode: Literal["least_loaded"] = "least_loaded"
+    mode: ModeName = "sticky"
+    fallback: FallbackName = "weighted"  # sticky: the mode for buyers the contact rule leaves
+    busyness: bool = True  # weighted: draw in proportion to weight x spare capacity
+    returning_share: Probability = 0.3  # share of inquiries from buyers who chatted before
+    weights: RoutingWeights = RoutingWeights()
+
+
+class MessagePool(Strict):
+    """Chats arriving while nobody is on shift wait as messages for the next shift."""
+
+    enabled: bool = False
+    bot_share: Probability = 0.0
 
 
 class Concurrency(Strict):
@@ -230,6 +271,7 @@ class Service(Strict):
     transfer_delay_s: NonNegFloat = 30.0
     routing: Routing = Routing()
     concurrency: Concurrency = Concurrency()
+    message_pool: MessagePool = MessagePool()
 
 
 class Conversion(Strict):
@@ -369,12 +411,14 @@ class Scenario(Strict):
                     covered[hour] = True
         open_hours = [h for h, w in enumerate(self.demand.hour_profile) if w > 0]
         gaps = [h for h in open_hours if not covered[h]]
-        if gaps:
+        if gaps and not self.service.message_pool.enabled:
             raise ValueError(
                 "shifts: a shift covering every hour with demand (demand.hour_profile > 0); "
-                "set demand.hour_profile (24 values, 0 where the store is closed) or add a "
-                f"shift covering them, found demand but no shift during {hour_spans(gaps)}"
+                "set demand.hour_profile (24 values, 0 where the store is closed), add a "
+                "shift covering them, or set service.message_pool.enabled: true, "
+                f"found demand but no shift during {hour_spans(gaps)}"
             )
+        self._routing_weights(names)
         for name, spec in self.schemes.items():
             for switch in spec.schedule or []:
                 target = self.schemes.get(switch.scheme)
@@ -418,6 +462,16 @@ class Scenario(Strict):
                 f"sim.days: horizon x volume too large to simulate (~{est:.3g} inquiries)"
             )
         return self
+
+    def _routing_weights(self, names: list[str]) -> None:
+        weights = self.service.routing.weights.teams
+        unknown = [t for t in weights if t not in names]
+        if unknown:
+            raise ValueError(f"service.routing.weights.teams: weights of this scenario's teams "
+                             f"({', '.join(names)}), found {unknown[0]!r}")
+        if all(weights.get(t, 1.0) == 0 for t in names):
+            raise ValueError("service.routing.weights.teams: at least one team weight above 0, "
+                             "found all 0")
 
     @property
     def n_agents(self) -> int:

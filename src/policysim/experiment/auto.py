@@ -38,6 +38,7 @@ from policysim.results.measures import HEADLINE, metric
 #: Default precision (95% half-width) of each headline number.
 PRECISION: dict[str, float | str] = {
     "annual_turnover_rate": 0.02,  # 2 percentage points of annual turnover
+    "reply_within_180s": 0.01,  # 1 percentage point of inquiries answered within 3 minutes
     "first_response_mean_s": 2.0,  # 2 seconds
     "abandon_rate": 0.005,  # half a percentage point
     "conversion_rate": 0.01,  # 1 percentage point

@@ -297,7 +297,8 @@ def probe_overrides(scn: Scenario, commission: str, group: str) -> list[str]:
             "base_salary": base_g,
             "kpi": {
                 "metrics": {
-                    "first_response_s": {"weight": 40, "target": 12, "floor": 40},
+                    "first_response_s": {"weight": 40, "target": 12, "floor": 40,
+                                         "measure": "platform"},
                     "rating": {"weight": 40, "target": 4.6, "floor": 3.6},
                     "reply_rate": {"weight": 20, "target": 0.97, "floor": 0.85},
                 }

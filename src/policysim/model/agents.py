@@ -17,7 +17,8 @@ import math
 COUNTERS = (
     "routed", "handled", "pre_routed", "served", "abandoned", "frt_sum", "pre_served", "orders", "sales", "rating_sum",
     "rating_w", "given", "received", "over_time", "after_served", "luck_value", "event_chats",
-    "shift_time",
+    "shift_time", "frt_platform_sum", "within_30s", "within_180s", "own_within_30s",
+    "own_within_180s",
 )
 
 

@@ -129,6 +129,11 @@ def predict(scn: Scenario, h: History, g: Grid) -> tuple[dict[str, np.ndarray], 
     metrics = {
         "served": served,
         "first_response_s": reply,  # own reply delay (store queue wait is not the agent's)
+        "first_response_platform_s": frt,
+        "reply_within_30s": reply_within(scn, 30.0, h.queue_wait_s, reply),
+        "reply_within_180s": reply_within(scn, 180.0, h.queue_wait_s, reply),
+        "reply_within_30s_agent": reply_within(scn, 30.0, 0.0, reply),
+        "reply_within_180s_agent": reply_within(scn, 180.0, 0.0, reply),
         "reply_rate": reply_rate,
         "conversion": conv,
         "sales": served * pre * conv * h.mean_price[:, None],
@@ -137,6 +142,24 @@ def predict(scn: Scenario, h: History, g: Grid) -> tuple[dict[str, np.ndarray], 
         "transfers_given": given,
     }
     return metrics, k
+
+
+def reply_within(scn: Scenario, x: float, wait: float, reply) -> np.ndarray:
+    """Predicted share of chats first answered within ``x`` seconds, buyers who leave first
+    counting as not answered. The chat reaches the agent ``wait`` seconds after the measure
+    starts; the reply takes Exp(mean r = ``reply``); patience is exponential with mean P
+    (memoryless, so what is left of it at pick-up is again Exp(P)):
+
+        share = P / (P + r) x (1 - exp(-(x - wait) (1/r + 1/P)))      (0 if wait >= x)
+
+    and 1 - exp(-(x - wait) / r) when buyers never leave."""
+    r = np.maximum(np.asarray(reply, dtype=float), 1e-9)
+    left = max(x - wait, 0.0)
+    pat = scn.demand.patience
+    if pat.dist == "infinite":
+        return 1.0 - np.exp(-left / r)
+    p = pat.mean_s
+    return p / (p + r) * (1.0 - np.exp(-left * (1.0 / r + 1.0 / p)))
 
 
 def team_dependence(scheme: PayFunction, h: History, n_teams: int) -> np.ndarray:

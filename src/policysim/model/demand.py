@@ -15,6 +15,12 @@ kind (pre- or after-sales), the price of the item asked about, purchase intent, 
 and the standard variates that decide their chat's outcome (handle-time multiplier, reaction
 multiplier, conversion uniform, rating noise). So every pay scheme and every team set-up
 faces the *same* buyers with the same luck (common random numbers).
+
+Buyers have identities. Some come back: an after-sales buyer asks about an order placed
+after an earlier chat, and some pre-sales buyers follow up; together they make up
+``service.routing.returning_share`` of the inquiries, and each is linked to an earlier
+inquiry of the last 72 hours (``_buyer_ids``). Who returns is drawn here, from the demand
+streams, so it too is the same under every scheme, team and routing mode.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from policysim.model.streams import stream
 
 DAY_S = 86400.0
 HOUR_S = 3600.0
+RETURN_WINDOW_S = 72 * HOUR_S  #: a returning buyer's earlier chat lies at most this far back
 
 
 @dataclass(slots=True)
@@ -47,6 +54,8 @@ class DayDemand:
     reply_mult: list[float]  # mean-1 exponential multiplier of the agent's reaction delay
     u_convert: list[float]  # uniform: the chat converts if u < p(convert)
     rating_noise: list[float]  # normal(0, 1)
+    buyer: list[int]  # buyer id: a new one, or an earlier buyer's who returns (``_buyer_ids``)
+    u_bot: list[float]  # uniform: a bot resolves a message left off hours if u < bot_share
 
     def __len__(self) -> int:
         return len(self.times)
@@ -115,6 +124,11 @@ class DemandGenerator:
         self._arrivals = stream(seed, rep, "demand.arrivals", point)
         self._buyers = stream(seed, rep, "demand.buyers", point)
         self._outcomes = stream(seed, rep, "demand.outcomes", point)
+        self._returning = stream(seed, rep, "demand.returning", point)
+        self._pool = stream(seed, rep, "demand.pool", point)
+        # inquiries of the last 72 hours: (times, pre-sales?, buyer ids)
+        self._past = (np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64))
+        self._next_id = 0
 
     def is_event(self, day: int) -> bool:
         """Whether a promotion event covers any hour of ``day``."""
@@ -162,6 +176,8 @@ class DemandGenerator:
         reply = o.exponential(1.0, n)
         u_conv = o.random(n)
         noise = o.standard_normal(n)
+        buyer = self._buyer_ids(day, times, pre, share)
+        u_bot = self._pool.random(n).tolist() if svc.message_pool.enabled else []
         return DayDemand(
             day=day,
             is_event=is_event,
@@ -175,4 +191,45 @@ class DemandGenerator:
             reply_mult=reply.tolist(),
             u_convert=u_conv.tolist(),
             rating_noise=noise.tolist(),
+            buyer=buyer,
+            u_bot=u_bot,
         )
+
+    # ------------------------------------------------------------- buyers
+    def _buyer_ids(self, day: int, times: np.ndarray, pre: np.ndarray, share: float) -> list[int]:
+        """Who each of today's buyers is: a new id, or the id of an earlier buyer who returns.
+
+        An inquiry is from a returning buyer with probability ``returning_share`` overall,
+        after-sales inquiries first (a buyer asking about an order placed after an earlier
+        chat): an after-sales inquiry returns with probability min(1, R / (1 - p)) and a
+        pre-sales one with max(0, R - (1 - p)) / p, p = the day's pre-sales share. Its earlier
+        chat lies a lag U(0, 72 h] back: the latest inquiry at or before then (a pre-sales one
+        for an after-sales buyer); none within 72 h makes it a new buyer. Draws: stream
+        ``demand.returning`` (two uniforms per inquiry).
+        """
+        n = len(times)
+        rs = self._scn.service.routing.returning_share
+        after = 1.0 - share
+        p_after = min(1.0, rs / after) if after > 0 else 0.0
+        p_pre = max(0.0, rs - after) / share if share > 0 else 0.0
+        u = self._returning.random((2, n))
+        back = np.flatnonzero(u[0] < np.where(pre, p_pre, p_after))
+        past_t, past_pre, past_id = self._past
+        all_t = np.concatenate([past_t, times])
+        all_pre = np.concatenate([past_pre, pre])
+        target = times[back] - (1.0 - u[1, back]) * RETURN_WINDOW_S
+        anyone = np.searchsorted(all_t, target, side="right") - 1
+        pre_at = np.flatnonzero(all_pre)
+        k = np.searchsorted(all_t[pre_at], target, side="right") - 1
+        seller = np.where(k >= 0, pre_at[np.maximum(k, 0)], -1)
+        link = np.where(pre[back], anyone, seller)
+        ok = (link >= 0) & (times[back] - all_t[np.maximum(link, 0)] <= RETURN_WINDOW_S)
+        ids = np.concatenate([past_id, np.arange(self._next_id, self._next_id + n)])
+        self._next_id += n
+        m = len(past_t)
+        for j, src in zip(back[ok].tolist(), link[ok].tolist()):
+            ids[m + j] = ids[src]  # ``src`` is earlier than ``j``: already resolved
+        today = ids[m:]
+        keep = all_t >= (day + 1) * DAY_S - RETURN_WINDOW_S
+        self._past = (all_t[keep], all_pre[keep], ids[keep])
+        return today.tolist()

@@ -23,6 +23,11 @@ The engine is pure SimPy and does no I/O. It is built for a million inquiries a 
 What agents choose (efforts, hang-up threshold, cooperation) and who works here (quits,
 hires, learning) belong to a :class:`Workforce` object passed in: the engine calls it at day
 and pay-period ends and never decides those itself.
+
+The engine remembers, for 72 hours, which agent last answered each buyer (buyers have ids,
+see ``policysim.model.demand``), tells the router when a buyer returns, and counts how often
+a returning buyer meets the same agent. With the message pool on, buyers who write while
+nobody is on shift leave a message (or a bot resolves it) answered when the next shift starts.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from policysim.config.schema import Scenario
 from policysim.model import production as prod
 from policysim.model.agents import Agent
 from policysim.model.concurrency import LiveWork
-from policysim.model.demand import DAY_S, HOUR_S, DayDemand, DemandGenerator
+from policysim.model.demand import DAY_S, HOUR_S, RETURN_WINDOW_S, DayDemand, DemandGenerator
 from policysim.model.histogram import HIST_MAX_S, percentiles
 from policysim.model.routing import make_routing
 from policysim.model.streams import Uniforms, stream
@@ -65,10 +70,11 @@ class Workforce(Protocol):
 class _Inquiry:
     """A buyer waiting in the store queue."""
 
-    __slots__ = ("day", "i", "t", "state")
+    __slots__ = ("day", "i", "t", "state", "message")
 
-    def __init__(self, day: DayDemand, i: int, t: float) -> None:
+    def __init__(self, day: DayDemand, i: int, t: float, message: bool = False) -> None:
         self.day, self.i, self.t, self.state = day, i, t, 0  # 0 waiting, 1 served, 2 left
+        self.message = message  # left as a message off hours: waits for the next shift
 
 
 @dataclass
@@ -92,11 +98,12 @@ class _Day:
     __slots__ = (
         "inquiries", "abandoned", "abandoned_queue", "waited", "answered", "frt_sum", "wait_sum",
         "pre", "orders", "revenue", "rating_sum", "rating_w", "transfers", "q_area", "open_area",
+        "returning", "returning_same", "messages", "bot_resolved", "replied_30s", "replied_180s",
         "h_inq", "h_aband", "h_ans", "h_frt", "hist",
     )
 
     def __init__(self) -> None:
-        for name in self.__slots__[:15]:
+        for name in self.__slots__[:21]:
             setattr(self, name, 0.0)
         self.h_inq = [0] * 24
         self.h_aband = [0] * 24
@@ -127,7 +134,12 @@ class Engine:
         self.demand = DemandGenerator(scenario, seed, rep, point)
         self.rng = lambda name: stream(seed, rep, name, point)
         self.agents: list[Agent] = []
-        self.router = make_routing(scenario, self.rng)
+        self.router = make_routing(scenario, self.rng, lambda: self.env.now)
+        self._contacts: dict[int, tuple[Agent, float]] = {}  # buyer -> (agent, time answered)
+        pool = scenario.service.message_pool
+        self._pool_on, self._bot_share = pool.enabled, pool.bot_share
+        self._messages: list[_Inquiry] = []
+        self._on_shift = 0  # agents on shift now
         self._coop = Uniforms(self.rng("agents.transfers"))
         self.queue: deque[_Inquiry] = deque()
         self.queue_len = 0
@@ -163,6 +175,7 @@ class Engine:
         """Take ``agent`` off the team: no new chats; open chats finish and are still counted."""
         self._settle_over(agent)
         agent.active = False
+        self._on_shift -= agent.on_shift
         agent.on_shift = False
         self.router.changed(agent)
 
@@ -172,11 +185,16 @@ class Engine:
         agent.limit = max(1, min(agent.cap, agent.threshold))
         tod = self.env.now - self.day * DAY_S
         start, end = self._shift_hours[agent.shift]
+        was = agent.on_shift
         agent.on_shift = agent.active and start <= tod < end
         agent.tables = self._tables(agent)
         if agent.open > agent.comfort:
             agent.over_since = self.env.now
         self.router.changed(agent)
+        if agent.on_shift != was:
+            self._on_shift += 1 if agent.on_shift else -1
+            if self._messages and agent.on_shift:
+                self._deliver_messages()
         self._pull_queue(agent)
 
     def _tables(self, a: Agent) -> tuple:
@@ -196,7 +214,15 @@ class Engine:
         d.inquiries += 1
         hour = int((dd.times[i] - self.day * DAY_S) // HOUR_S)
         d.h_inq[hour] += 1
-        agent = self.router.pick()
+        if self._on_shift == 0 and self._pool_on:
+            self._leave_message(dd, i)
+            return
+        contact = self._contacts.get(dd.buyer[i])
+        if contact is not None and self.env.now - contact[1] <= RETURN_WINDOW_S:
+            d.returning += 1
+            agent = self.router.pick(contact[0], self.env.now - contact[1])
+        else:
+            agent = self.router.pick()
         if agent is not None:
             self._assign(agent, dd, i, 0.0, hour)
             return
@@ -207,6 +233,21 @@ class Engine:
         if patience != math.inf:
             timer = self.env.timeout(patience)
             timer.callbacks.append(lambda _ev, inq=inq: self._give_up(inq))
+
+    def _leave_message(self, dd: DayDemand, i: int) -> None:
+        """Nobody is on shift: a bot resolves the buyer's question (``bot_share``) or the
+        buyer leaves a message that waits, without giving up, for the next shift."""
+        if dd.u_bot[i] < self._bot_share:
+            self._d.bot_resolved += 1
+            return
+        self._d.messages += 1
+        self._messages.append(_Inquiry(dd, i, self.env.now, message=True))
+
+    def _deliver_messages(self) -> None:
+        """An agent came on shift: the messages join the store queue, oldest first."""
+        self._queue_change(len(self._messages))
+        self.queue.extend(self._messages)
+        self._messages = []
 
     def _give_up(self, inq: _Inquiry) -> None:
         if inq.state != 0:
@@ -234,6 +275,8 @@ class Engine:
 
     def _pull_queue(self, agent: Agent) -> None:
         queue = self.queue
+        if not (queue and self.router.takes_queue(agent)):
+            return
         while queue and agent.on_shift and agent.open < agent.limit:
             inq = queue.popleft()
             if inq.state != 0:
@@ -244,9 +287,10 @@ class Engine:
             wait = self.env.now - inq.t
             self._d.waited += 1
             hour = int((dd.times[i] - dd.day * DAY_S) // HOUR_S)
-            self._assign(agent, dd, i, wait, hour)
+            self._assign(agent, dd, i, wait, hour, inq.message)
 
-    def _assign(self, a: Agent, dd: DayDemand, i: int, wait: float, hour: int) -> None:
+    def _assign(self, a: Agent, dd: DayDemand, i: int, wait: float, hour: int,
+                message: bool = False) -> None:
         d = self._d
         d.wait_sum += wait
         self.wait_hist[min(int(wait), HIST_MAX_S)] += 1
@@ -277,7 +321,11 @@ class Engine:
         a.handled += 1
         if self.is_event:
             a.event_chats += 1
-        if frt > dd.patience[i]:
+        buyer = dd.buyer[i]
+        contact = self._contacts.get(buyer)
+        if contact is not None and contact[0] is a and self.env.now - contact[1] <= RETURN_WINDOW_S:
+            d.returning_same += 1
+        if frt > dd.patience[i] and not message:
             # the buyer left before the first reply; the slot stays busy until the agent
             # replies and finds them gone
             a.abandoned += 1
@@ -298,8 +346,20 @@ class Engine:
         d.h_ans[hour] += 1
         d.h_frt[hour] += frt
         d.hist[int(frt) if frt < HIST_MAX_S else HIST_MAX_S] += 1
+        self._contacts[buyer] = (a, self.env.now)
         a.served += 1
-        a.frt_sum += reply  # the agent's own response time, as the platform attributes it
+        a.frt_sum += reply  # the agent's own delay after pick-up (plus any transfer delay)
+        a.frt_platform_sum += frt  # from the buyer's first message, queue included
+        if frt <= 180.0:
+            d.replied_180s += 1
+            a.within_180s += 1
+            if frt <= 30.0:
+                d.replied_30s += 1
+                a.within_30s += 1
+        if reply <= 180.0:
+            a.own_within_180s += 1
+            if reply <= 30.0:
+                a.own_within_30s += 1
         rating = self._outcome.rating(rate_t[kk], frt, dd.rating_noise[i])
         w = 1.0 if pre else self._after_w
         a.rating_sum += w * rating
@@ -386,6 +446,9 @@ class Engine:
 
     def _start_day(self, day: int) -> None:
         self.day = day
+        if day:  # forget contacts older than the 72-hour window
+            old = self.env.now - RETURN_WINDOW_S
+            self._contacts = {b: c for b, c in self._contacts.items() if c[1] >= old}
         self._d = _Day()
         self.is_event = self.demand.is_event(day)
         for a in self.agents:
@@ -422,6 +485,12 @@ class Engine:
             "rating_sum": d.rating_sum,
             "rating_weight": d.rating_w,
             "transfers": int(d.transfers),
+            "replied_30s": int(d.replied_30s),
+            "replied_180s": int(d.replied_180s),
+            "returning": int(d.returning),
+            "returning_same_agent": int(d.returning_same),
+            "messages": int(d.messages),
+            "bot_resolved": int(d.bot_resolved),
             "headcount": headcount,
         }
         ev = int(self.is_event)

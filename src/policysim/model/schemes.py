@@ -20,7 +20,9 @@ from typing import Protocol
 import numpy as np
 from scipy.special import ndtr
 
-from policysim.config.pay import METRICS, Commission, Contest, Kpi, Ranking, SchemeSpec
+from policysim.config.pay import (
+    METRICS, Commission, Contest, Kpi, Ranking, SchemeSpec, kpi_column,
+)
 
 
 @dataclass
@@ -83,7 +85,8 @@ class CommissionPay:
 class KpiPay:
     """score = 100 x sum_j w_j r_j / sum_j w_j with r_j = clip((v - floor) / (target - floor),
     0, 1) when a floor is set, else clip(v / target) (target / v where lower is better);
-    bonus = base of the highest tier reached x score / 100."""
+    bonus = base of the highest tier reached x score / 100. A response line reads the column
+    of its ``measure`` (platform or agent, ``config.pay.kpi_column``)."""
 
     spec: Kpi
 
@@ -91,7 +94,7 @@ class KpiPay:
         total = sum(x.weight for x in self.spec.metrics.values())
         acc = 0.0
         for name, line in self.spec.metrics.items():
-            v = np.asarray(m[name], dtype=float)
+            v = np.asarray(m[kpi_column(name, line.measure)], dtype=float)
             if line.floor is not None:
                 ratio = (v - line.floor) / (line.target - line.floor)
             elif METRICS[name]:

@@ -16,9 +16,11 @@ from typing import Any
 
 import pandas as pd
 
+from policysim.config.pay import MEASURES
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
 from policysim.report import progress
+from policysim.results.metrics import SERVICE_NOTE, routing_text
 from policysim.report.params import split_list
 
 #: Label used for the scheme column of runs with no pay scheme (fixed default actions).
@@ -182,8 +184,13 @@ def describe(scn: Scenario, res: Results | None = None) -> str:
     text = (
         f"**{scn.name}**: {plural(scn.n_agents, 'agent')} in {plural(teams, 'team')}, "
         f"about {scn.demand.daily_volume:,.0f} inquiries a day, {plural(scn.sim.days, 'day')}, "
-        f"{plural(scn.sim.reps, 'replication')}, seed {scn.sim.seed}."
+        f"{plural(scn.sim.reps, 'replication')}, seed {scn.sim.seed}. "
+        f"Routing: {routing_text(scn)}."
     )
+    measured = kpi_measures(scn)
+    if measured:
+        text += " KPI response lines measured " + "; ".join(measured) + "."
+    text += f" Service metrics: {SERVICE_NOTE}."
     if res is not None and res.auto is not None:
         text += f" ({res.auto.text()}.)"
     note = few_reps(scn.sim.reps)
@@ -211,3 +218,16 @@ def warnings_md(res: Results) -> str:
         return ""
     head = "**Warning: some numbers are far outside what a store sees; check the scenario.**"
     return head + "\n\n" + "\n".join(f"- {n}" for n in notes)
+
+
+def kpi_measures(scn: Scenario) -> list[str]:
+    """How each scheme's KPI response lines are measured, in words (empty if none has one)."""
+    words = {"platform": "as the platform counts them (from the buyer's first message, queue "
+                         "included)", "agent": "as the agent's own delay after pick-up"}
+    out = []
+    for name, spec in scn.schemes.items():
+        lines = spec.kpi.metrics.items() if spec.kpi else []
+        for metric, line in lines:
+            if metric in MEASURES:
+                out.append(f"{name}.{metric} {words[line.measure or 'platform']}")
+    return out

@@ -35,6 +35,7 @@ REPORT = [
     *HEADLINE,
     "quits",
     "regretted_quits",
+    "reply_within_30s",
     "first_response_p90_s",
     "rating_mean",
     "transfers",

@@ -24,10 +24,14 @@ FORMATS = {
     "first_response_mean_s": "{:.1f}",
     "first_response_p50_s": "{:.0f}",
     "first_response_p90_s": "{:.0f}",
+    "reply_within_30s": "{:.2%}",
+    "reply_within_180s": "{:.2%}",
     "conversion_rate": "{:.2%}",
     "revenue": "{:,.0f}",
     "rating_mean": "{:.3f}",
     "transfers": "{:,.0f}",
+    "returning_same_agent_share": "{:.1%}",
+    "novice_chat_share": "{:.1%}",
     "mean_headcount": "{:.1f}",
     "quits": "{:.1f}",
     "annual_turnover_rate": "{:.1%}",
@@ -41,6 +45,17 @@ FORMATS = {
     "pay_skill_corr": "{:.3f}",
     "pay_luck_corr": "{:.3f}",
 }
+
+
+#: What the service metrics count, printed under the metrics table and in reports.
+SERVICE_NOTE = ("first_response_* cover answered buyers only; reply_within_30s/180s are shares "
+                "of all inquiries (a buyer who left unanswered counts as not replied)")
+
+
+def routing_text(scn) -> str:
+    """The scenario's routing mode in words, e.g. "sticky (fallback weighted)"."""
+    r = scn.service.routing
+    return f"{r.mode} (fallback {r.fallback})" if r.mode == "sticky" else r.mode
 
 
 def _ratio(a: float, b: float) -> float:
@@ -78,10 +93,14 @@ def summarize(result: RunResult) -> dict[str, float]:
         "first_response_mean_s": _ratio(d["frt_sum_s"].sum(), answered),
         "first_response_p50_s": p50,
         "first_response_p90_s": p90,
+        "reply_within_30s": _ratio(d["replied_30s"].sum(), inq),
+        "reply_within_180s": _ratio(d["replied_180s"].sum(), inq),
         "conversion_rate": _ratio(d["orders"].sum(), d["pre_sales_served"].sum()),
         "revenue": float(d["revenue"].sum()),
         "rating_mean": _ratio(d["rating_sum"].sum(), d["rating_weight"].sum()),
         "transfers": float(d["transfers"].sum()),
+        "returning_same_agent_share": _ratio(d["returning_same_agent"].sum(), d["returning"].sum()),
+        "message_share": _ratio(d["messages"].sum() + d["bot_resolved"].sum(), inq),
         "mean_headcount": float(d["headcount"].mean()),
     }
     if result.quit_log is not None:
@@ -158,6 +177,8 @@ def daily_frame(result: RunResult) -> pd.DataFrame:
         d["abandon_rate"] = np.where(d.inquiries > 0, d.abandoned / d.inquiries, 0.0)
         d["p_wait"] = np.where(d.inquiries > 0, d.waited / d.inquiries, 0.0)
         d["first_response_mean_s"] = np.where(d.answered > 0, d.frt_sum_s / d.answered, 0.0)
+        d["reply_within_30s"] = np.where(d.inquiries > 0, d.replied_30s / d.inquiries, 0.0)
+        d["reply_within_180s"] = np.where(d.inquiries > 0, d.replied_180s / d.inquiries, 0.0)
         d["conversion_rate"] = np.where(d.pre_sales_served > 0, d.orders / d.pre_sales_served, 0.0)
         d["rating_mean"] = np.where(d.rating_weight > 0, d.rating_sum / d.rating_weight, 0.0)
     return d

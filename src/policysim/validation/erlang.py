@@ -89,5 +89,6 @@ def erlang_scenario(c: int, lam: float, mu: float, theta: float, days: int) -> S
         "service": {
             "reply_base_s": 0.0, "handle_dist": "exponential", "handle_base_s": 60.0 / mu,
             "effort_stretch": 0.0, "after_sales_handle_factor": 1.0, "transfer_delay_s": 0.0,
+            "routing": {"mode": "least_loaded"},  # the textbook queue: any free agent
         },
     })
