@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from policysim.cli_calibrate import register as register_calibrate
 from policysim.cli_experiment import register as register_experiment
 from policysim.cli_report import register as register_report
 from policysim.errors import UserError
@@ -28,6 +29,7 @@ validate_app = typer.Typer(no_args_is_help=True, help="Check the queueing core a
 app.add_typer(validate_app, name="validate")
 register_report(app)
 register_experiment(app)
+register_calibrate(app)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 DaysOpt = Annotated[Optional[int], typer.Option("--days", min=1, max=3650, help="Days to simulate.")]
@@ -113,6 +115,7 @@ def run(
     json_: JsonOpt = False,
     workers: WorkersOpt = None,
     scheme: Annotated[Optional[str], typer.Option("--scheme", help="Pay scheme in force.")] = None,
+    records: Annotated[Optional[Path], typer.Option("--records", help="Directory for per-chat records (docs/data.md), one subfolder per replication.")] = None,
 ) -> None:
     """Run replications of one scenario and print its metrics with 95% CIs."""
     from policysim.experiment.runner import default_workers, replicate, scheme_in_force
@@ -124,7 +127,8 @@ def run(
     n = scn.sim.reps
     bar = _progress(n, json_)
     outcomes = replicate(scn, n, scn.sim.seed, scn.sim.days, chosen,
-                         workers=workers or default_workers(), on_done=_on_done(bar, out, scn))
+                         workers=workers or default_workers(), on_done=_on_done(bar, out, scn),
+                         records=None if records is None else str(records))
     bar.close()
     metrics = summarize_reps([o.summary for o in outcomes])
     if out is not None:

@@ -106,8 +106,9 @@ class Engine:
     """
 
     def __init__(self, scenario: Scenario, workforce: Workforce, seed: int, rep: int = 0,
-                 point: int = 0, days: int | None = None) -> None:
+                 point: int = 0, days: int | None = None, recorder=None) -> None:
         self.scn = scenario
+        self.rec = recorder  # optional per-chat listener (model/records.py); None: none
         self.days = scenario.sim.days if days is None else days
         self.seed, self.rep, self.point = seed, rep, point
         self.env = simpy.Environment()
@@ -182,6 +183,8 @@ class Engine:
         d.inquiries += 1
         hour = int((dd.times[i] - self.day * DAY_S) // HOUR_S)
         d.h_inq[hour] += 1
+        if self.rec is not None:
+            self.rec.arrived(dd, i, self.env.now)
         agent = self.router.pick()
         if agent is not None:
             self._assign(agent, dd, i, 0.0, hour)
@@ -205,6 +208,8 @@ class Engine:
         d.wait_sum += wait
         self.wait_hist[min(int(wait), HIST_MAX_S)] += 1
         self._count_abandon(inq.day, inq.i, queue=True)
+        if self.rec is not None:
+            self.rec.abandoned(inq.day, inq.i, self.env.now)
 
     def _count_abandon(self, dd: DayDemand, i: int, queue: bool) -> None:
         d = self._d
@@ -238,6 +243,10 @@ class Engine:
         self.wait_hist[min(int(wait), HIST_MAX_S)] += 1
         delay = 0.0
         a.routed += 1
+        rec = self.rec
+        if rec is not None:
+            rec.assigned(dd, i, a.id, self.env.now)
+            orders0 = d.orders
         if a.open >= a.comfort and a.coop > 0.0 and self._coop.next() < a.coop:
             b = self.router.helper(a)
             if b is not None:
@@ -245,6 +254,8 @@ class Engine:
                 b.received += 1
                 d.transfers += 1
                 a, delay = b, self._t_delay
+                if rec is not None:
+                    rec.transferred(dd, i, b.id)
         k = a.open + 1
         if k > a.comfort and a.open == a.comfort:
             a.over_since = self.env.now
@@ -266,10 +277,12 @@ class Engine:
             # replies and finds them gone
             a.abandoned += 1
             self._count_abandon(dd, i, queue=False)
-            self._finish_later(a, reply)
+            if rec is not None:
+                rec.abandoned(dd, i, dd.times[i] + dd.patience[i])
+            self._finish_later(a, reply, dd, i)
             return
         handle = dd.handle_mult[i] * (h_pre[kk] if pre else h_after[kk])
-        self._finish_later(a, reply + handle)
+        self._finish_later(a, reply + handle, dd, i)
         d.answered += 1
         d.frt_sum += frt
         d.h_ans[hour] += 1
@@ -297,10 +310,21 @@ class Engine:
                 a.sales += price
         else:
             a.after_served += 1
+        if rec is not None:
+            won = dd.price[i] if d.orders > orders0 else 0.0
+            rec.first_reply(dd, i, self.env.now + reply, won, rating)
 
-    def _finish_later(self, a: Agent, duration: float) -> None:
+    def _finish_later(self, a: Agent, duration: float, dd: DayDemand | None = None,
+                      i: int = 0) -> None:
         ev = self.env.timeout(duration)
-        ev.callbacks.append(lambda _ev, a=a: self._release(a))
+        if self.rec is None:
+            ev.callbacks.append(lambda _ev, a=a: self._release(a))
+        else:
+            ev.callbacks.append(lambda _ev, a=a, dd=dd, i=i: self._release_recorded(a, dd, i))
+
+    def _release_recorded(self, a: Agent, dd: DayDemand, i: int) -> None:
+        self.rec.ended(dd, i, self.env.now)
+        self._release(a)
 
     def _release(self, a: Agent) -> None:
         if a.open == a.comfort + 1:
