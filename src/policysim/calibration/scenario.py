@@ -58,7 +58,7 @@ def calibrate(chats, roster, payroll=None, events=None, name: str = "calibrated"
     e, kp, s_info = svc.fit_service(ch, k, tenure, per_day)
     est += e
     kept += kp
-    learn = any(x.key == "agents.s0_ratio" for x in est)
+    learn = s_info.get("curve", "none") != "none"  # skill varies with tenure
     skill = s_info["skill"](tenure)
     ordinary = np.ones(len(ch), bool)
     for ev in d_info["events"]:
@@ -99,6 +99,7 @@ def _scenario_data(name: str, rec: Records, est: list[Estimate], d_info: dict, t
     for e in est:
         if e.key.startswith("demand.events."):
             continue
+        e.value = _within_bounds(e)
         node = data
         *parents, leaf = e.key.split(".")
         for p in parents:
@@ -115,6 +116,37 @@ def _scenario_data(name: str, rec: Records, est: list[Estimate], d_info: dict, t
     data["shifts"] = [{"name": s["name"], "start": f"{s['start']:02d}:00",
                        "end": f"{s['end']:02d}:00"} for s in shifts]
     return data
+
+
+def _within_bounds(e: Estimate):
+    """``e.value`` moved inside the schema's bounds of its field (noted in ``e.how``)."""
+    import annotated_types as at
+
+    from policysim.config.schema import Scenario
+
+    if not isinstance(e.value, (int, float)) or isinstance(e.value, bool):
+        return e.value
+    model, info = Scenario, None
+    for part in e.key.split("."):
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return e.value
+        info = fields[part]
+        model = info.annotation
+    lo, hi, value = -np.inf, np.inf, e.value
+    for m in info.metadata if info is not None else []:
+        if isinstance(m, at.Ge):
+            lo = m.ge
+        elif isinstance(m, at.Gt):
+            lo = m.gt + 1e-6
+        elif isinstance(m, at.Le):
+            hi = m.le
+        elif isinstance(m, at.Lt):
+            hi = m.lt - 1e-6
+    if value < lo or value > hi:
+        value = type(e.value)(min(max(value, lo), hi))
+        e.how += f"; estimate {e.value:.4g} outside the model's range, set to its bound"
+    return value
 
 
 def _scalar(v) -> str:

@@ -151,8 +151,10 @@ def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_pe
     if learn:
         y, lk, after, ten, agent = y[has_t], lk[has_t], after[has_t], ten[has_t], agent[has_t]
 
+    fixed = np.zeros(len(y))  # a fixed skill offset (the default curve), if chosen
+
     def resid(p):
-        base = p[0] + p[1] * lk + p[2] * after
+        base = p[0] + p[1] * lk + p[2] * after + fixed
         if len(p) > 3:
             base = base - np.log(_curve(ten, special.expit(p[3]), np.exp(p[4])))
         return y - base
@@ -161,11 +163,23 @@ def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_pe
     p = optimize.least_squares(resid, p0, method="lm").x
     s2 = float(np.mean(resid(p) ** 2))
     cov, dof = cluster_cov(lambda q: -0.5 * resid(q) ** 2 / s2, p, agent)
+    curve = "fitted" if learn else "none"
     if learn and not (se_of(cov, 3) < MAX_SE_LEARNING and se_of(cov, 4) < MAX_SE_LEARNING):
-        learn = False  # the curve is not identified: refit without it, keep the defaults
-        p = optimize.least_squares(resid, p0[:3], method="lm").x
+        # the curve's shape is not identified: choose between no learning and the default
+        # curve (same number of parameters) by the residual sum of squares
+        learn = False
+        flat = optimize.least_squares(resid, p0[:3], method="lm")
+        T0 = ag.learning_tau_chats / chats_per_day
+        fixed = -np.log(_curve(ten, ag.s0_ratio, T0))
+        dflt = optimize.least_squares(resid, p0[:3], method="lm")
+        if flat.cost <= dflt.cost:
+            fixed[:] = 0.0
+            curve, p = "none", flat.x
+        else:
+            curve, p = "default", dflt.x
         s2 = float(np.mean(resid(p) ** 2))
         cov, dof = cluster_cov(lambda q: -0.5 * resid(q) ** 2 / s2, p, agent)
+        info["learning_choice"] = {"none": float(flat.cost), "default": float(dflt.cost)}
     r = resid(p)
     tq = t95(dof)
     # ability: variance of agents' mean residuals beyond their sampling noise
@@ -192,7 +206,10 @@ def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_pe
     est.append(tci("service.concurrency_alpha", 1, lambda v: v))
     est.append(tci("service.after_sales_handle_factor", 2,
                    lambda v: np.exp(v) * eff_pre / eff_after))
-    est.append(wald("service.handle_sigma", handle_sigma2, float(np.sqrt(2 * s2**2 / len(y))),
+    # its variance: the pooled residual variance's plus the ability variance's (chi-square
+    # interval width / 3.92), which is subtracted from it
+    se_h = float(np.sqrt(2 * s2**2 / len(y) + ((a_hi - a_lo) / 3.92) ** 2))
+    est.append(wald("service.handle_sigma", handle_sigma2, se_h,
                     "residual sd within agents", lambda v: float(np.sqrt(max(v, 0.0)))))
     est.append(Estimate("agents.ability_sigma", float(np.sqrt(sig_a2)), float(np.sqrt(a_lo)),
                         float(np.sqrt(a_hi)), f"spread of agents' mean handle times ({m} agents)"))
@@ -202,12 +219,21 @@ def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_pe
                        how + f"; {chats_per_day:.0f} chats per agent-day"))
         rho, T = special.expit(p[3]), np.exp(p[4])
         skill = lambda t: np.where(np.isfinite(t), _curve(np.nan_to_num(t, nan=1e9), rho, T), 1.0)  # noqa: E731
-    else:
-        kept += [Kept("agents.s0_ratio", "learning curve not identified (tenure spread too "
-                                         "small or too few agents)"),
+    elif curve == "default":
+        kept += [Kept("agents.s0_ratio", "learning curve not identified; the default curve "
+                                         "fits handle times better than none"),
                  Kept("agents.learning_tau_chats", "learning curve not identified")]
+        T0 = ag.learning_tau_chats / chats_per_day
+        skill = lambda t: np.where(np.isfinite(t), _curve(np.nan_to_num(t, nan=1e9), ag.s0_ratio, T0), 1.0)  # noqa: E731
+    else:
+        if "learning_choice" in info:
+            est.append(Estimate("agents.learning", False, None, None,
+                                "no learning: handle times fit better without the default "
+                                "curve (its shape is not identified)"))
+        else:
+            kept.append(Kept("agents.learning", "no roster tenures to see learning in"))
         skill = lambda t: np.ones_like(t, dtype=float)  # noqa: E731
-    info.update(skill=skill, sigma_a2=sig_a2)
+    info.update(skill=skill, sigma_a2=sig_a2, curve=curve)
 
     # reply delay: exponential, log mean c + ln(1 + f)(k - 1) - ln s(t)
     has_agent = pd.notna(chats["handler"]).to_numpy() & np.isfinite(assigned) & np.isfinite(k)
@@ -234,95 +260,126 @@ def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_pe
     return est, kept, info
 
 
+def _agent_codes(chats: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, int]:
+    codes = pd.factorize(chats["handler"].to_numpy(dtype=object)[rows])[0]
+    return codes, int(codes.max()) + 1
+
+
+def _level(fe: np.ndarray, key: str, shift: float, how: str) -> Estimate:
+    """An intercept from agents' own intercepts: their mean, t interval across agents."""
+    m = len(fe)
+    se = float(np.std(fe, ddof=1) / np.sqrt(m)) if m > 1 else float("nan")
+    v = float(np.mean(fe)) - shift
+    return Estimate(key, v, v - t95(m - 1) * se, v + t95(m - 1) * se,
+                    how + f"; mean of {m} agents' intercepts")
+
+
 def fit_conversion(chats: pd.DataFrame, k: np.ndarray, s: np.ndarray, ordinary: np.ndarray,
                    learn: bool) -> tuple[list[Estimate], list[Kept]]:
-    """Conversion logit with intent integrated out (a_intent, intent_sd at their defaults)."""
+    """Conversion logit with intent integrated out (a_intent, intent_sd at their defaults).
+
+    Each agent has its own intercept (its ability shifts conversion and is correlated with
+    how fast it replies): the slopes are within-agent, ``a0`` is the agents' mean intercept
+    less the default effort term and ``a_skill`` (kept) times the agents' mean skill.
+    """
     c, d = DEFAULTS.conversion, DEFAULTS.demand
     ov = chats["order_value"].to_numpy()
     frt = chats["reply"].to_numpy() - chats["arrived"].to_numpy()
     rows = (chats["pre"].to_numpy() == 1) & np.isfinite(ov) & np.isfinite(frt) & np.isfinite(k) \
-        & ordinary & ~chats["abandoned"].to_numpy(bool)
+        & ordinary & ~chats["abandoned"].to_numpy(bool) & pd.notna(chats["handler"]).to_numpy()
     rows = thin(rows)
     if rows.sum() < 300:
         return [], [Kept("conversion", f"only {int(rows.sum())} answered pre-sales chats with "
                                        "an order value")]
     y = (ov[rows] > 0).astype(float)
-    w = np.log1p(frt[rows] / c.w0_s)
-    kk = k[rows] - 1.0
-    ss = s[rows]
+    X = np.column_stack([-np.log1p(frt[rows] / c.w0_s), -(k[rows] - 1.0)])
+    codes, m = _agent_codes(chats, rows)
     z, wz = hermegauss(12)
     wz = wz / wz.sum()
     spread = c.a_intent * d.intent_sd
-    use_skill = learn and np.std(ss) > 0.03
-
-    X = np.column_stack([np.ones(len(y)), -w, -kk] + ([ss] if use_skill else []))
 
     def probs(p):
-        e = special.expit((X @ p)[:, None] + spread * z[None, :])
+        e = special.expit((p[codes] + X @ p[m:])[:, None] + spread * z[None, :])
         return np.clip(e @ wz, 1e-12, 1 - 1e-12), (e * (1 - e)) @ wz
 
-    def llvec(p):
+    def nll(p):
         prob, _ = probs(p)
-        return y * np.log(prob) + (1 - y) * np.log1p(-prob)
+        return -float(np.sum(y * np.log(prob) + (1 - y) * np.log1p(-prob)))
+
+    def obs_scores(p):
+        prob, dprob = probs(p)
+        return (y / prob - (1 - y) / (1 - prob)) * dprob
 
     def grad(p):
-        prob, dprob = probs(p)
-        return -X.T @ ((y / prob - (1 - y) / (1 - prob)) * dprob)
+        g = obs_scores(p)
+        return -np.r_[np.bincount(codes, g, minlength=m), X.T @ g]
 
-    p0 = [0.0, 0.3, 0.1] + ([1.0] if use_skill else [])
-    p, _, _ = mle(lambda q: -float(np.sum(llvec(q))), p0, grad)
-    cov, dof = cluster_cov(llvec, p, chats["handler"].to_numpy(dtype=object)[rows])
-    tq = t95(dof)
-    how = f"logit MLE, intent integrated out, cluster-robust ({dof + 1} agents)"
-    shift = c.a_effort * DEFAULTS.agents.default_sales_effort + c.a_intent * d.intent_mean
-    mean_s = 0.0 if use_skill else 1.0  # without a skill term, a0 absorbs a_skill x skill
-    out = []
-    for key, i, tf in (("conversion.a0", 0, lambda v: v - shift - c.a_skill * mean_s),
-                       ("conversion.a_wait", 1, lambda v: v), ("conversion.a_load", 2, lambda v: v),
-                       *((("conversion.a_skill", 3, lambda v: v),) if use_skill else ())):
+    p, _, _ = mle(nll, np.r_[np.zeros(m), 0.3, 0.1], grad)
+    # within-agent slopes: cluster-robust sandwich from analytic scores
+    H = np.column_stack([(grad(p + e) - grad(p - e)) / 2e-5
+                         for e in np.eye(len(p)) * 1e-5])
+    g = obs_scores(p)
+    sums = np.zeros((m, len(p)))
+    sums[np.arange(m), np.arange(m)] = np.bincount(codes, g, minlength=m)
+    np.add.at(sums[:, m:], codes, X * g[:, None])
+    Hinv = np.linalg.pinv((H + H.T) / 2)
+    cov = Hinv @ (sums.T @ sums) @ Hinv * (m / max(1, m - 1))
+    tq = t95(max(1, m - 1))
+    how = f"logit MLE, intent integrated out, agents' own intercepts ({m} agents)"
+    shift = c.a_effort * DEFAULTS.agents.default_sales_effort + c.a_intent * d.intent_mean \
+        + c.a_skill * float(np.mean(pd.Series(s[rows]).groupby(codes).mean()))
+    out = [_level(p[:m], "conversion.a0", shift, how)]
+    for key, i in (("conversion.a_wait", m), ("conversion.a_load", m + 1)):
         se = se_of(cov, i)
-        out.append(Estimate(key, float(tf(p[i])), float(tf(p[i] - tq * se)),
-                            float(tf(p[i] + tq * se)), how))
+        out.append(Estimate(key, float(p[i]), float(p[i] - tq * se), float(p[i] + tq * se),
+                            how + ", cluster-robust"))
     kept = [Kept("conversion.a_intent", "buyer intent is not in the records"),
-            Kept("conversion.event_skill_scale", "kept: fitted on ordinary days only")]
-    if not use_skill:
-        kept.append(Kept("conversion.a_skill", "no learning curve to separate skill"))
+            Kept("conversion.event_skill_scale", "kept: fitted on ordinary days only"),
+            Kept("conversion.a_skill", "skill is not separated from agents' own intercepts")]
     return out, kept
 
 
 def fit_rating(chats: pd.DataFrame, k: np.ndarray, s: np.ndarray, learn: bool
                ) -> tuple[list[Estimate], list[Kept]]:
-    """Linear model of the rating index logit((rating - 1) / 4)."""
+    """Linear model of the rating index logit((rating - 1) / 4) within agents.
+
+    As for conversion, each agent has its own intercept; slopes and the noise come from
+    the variation within agents (cluster-robust), ``r0`` from the agents' mean intercept.
+    """
     r = DEFAULTS.rating
     rating = chats["rating"].to_numpy()
     frt = chats["reply"].to_numpy() - chats["arrived"].to_numpy()
-    rows = thin(np.isfinite(rating) & np.isfinite(frt) & np.isfinite(k))
+    rows = thin(np.isfinite(rating) & np.isfinite(frt) & np.isfinite(k)
+                & pd.notna(chats["handler"]).to_numpy())
     if rows.sum() < 300:
         return [], [Kept("rating", f"only {int(rows.sum())} rated chats")]
     vals = rating[rows]
     if np.all(np.abs(vals - np.round(vals)) < 1e-9):
         return [], [Kept("rating", "ratings are whole stars: the continuous rating index is "
                                    "not identified (defaults kept)")]
-    yv = special.logit(np.clip((vals - 1.0) / 4.0, 1e-4, 1 - 1e-4))
-    X = [np.ones(rows.sum()), -np.log1p(frt[rows] / r.w0_s), -(k[rows] - 1.0)]
-    use_skill = learn and np.std(s[rows]) > 0.03
-    if use_skill:
-        X.append(s[rows])
-    X = np.column_stack(X)
-    beta, *_ = np.linalg.lstsq(X, yv, rcond=None)
-    sd = float(np.std(yv - X @ beta))
-    cov, dof = cluster_cov(lambda b: -0.5 * (yv - X @ b) ** 2 / sd**2, beta,
-                           chats["handler"].to_numpy(dtype=object)[rows])
-    tq = t95(dof)
-    how = f"least squares on logit((rating - 1) / 4), cluster-robust ({dof + 1} agents)"
-    shift = r.r_effort * DEFAULTS.agents.default_service_effort + (0.0 if use_skill else r.r_skill)
-    out = []
-    for key, i, tf in (("rating.r0", 0, lambda v: v - shift), ("rating.r_wait", 1, lambda v: v),
-                       ("rating.r_load", 2, lambda v: v),
-                       *((("rating.r_skill", 3, lambda v: v),) if use_skill else ())):
+    yv = special.logit(np.clip((vals - 1.0) / 4.0, 1e-6, 1 - 1e-6))
+    X = np.column_stack([-np.log1p(frt[rows] / r.w0_s), -(k[rows] - 1.0)])
+    codes, m = _agent_codes(chats, rows)
+    size = np.bincount(codes, minlength=m)
+    ym = np.bincount(codes, yv, minlength=m) / size
+    Xm = np.column_stack([np.bincount(codes, X[:, j], minlength=m) / size for j in range(2)])
+    Xw, yw = X - Xm[codes], yv - ym[codes]
+    beta = np.linalg.lstsq(Xw, yw, rcond=None)[0]
+    e = yw - Xw @ beta
+    sd = float(np.sqrt(e @ e / max(1, len(e) - m - 2)))
+    sums = np.zeros((m, 2))
+    np.add.at(sums, codes, Xw * e[:, None])
+    A = np.linalg.pinv(Xw.T @ Xw)
+    cov = A @ (sums.T @ sums) @ A * (m / max(1, m - 1))
+    tq = t95(max(1, m - 1))
+    how = f"least squares on logit((rating - 1) / 4) within agents ({m} agents)"
+    fe = ym - Xm @ beta
+    shift = r.r_effort * DEFAULTS.agents.default_service_effort \
+        + r.r_skill * float(np.mean(pd.Series(s[rows]).groupby(codes).mean()))
+    out = [_level(fe, "rating.r0", shift, how)]
+    for key, i in (("rating.r_wait", 0), ("rating.r_load", 1)):
         se = se_of(cov, i)
-        out.append(Estimate(key, float(tf(beta[i])), float(tf(beta[i] - tq * se)),
-                            float(tf(beta[i] + tq * se)), how))
-    out.append(wald("rating.noise_sd", sd, sd / np.sqrt(2 * len(yv)), "residual sd"))
-    kept = [] if use_skill else [Kept("rating.r_skill", "no learning curve to separate skill")]
-    return out, kept
+        out.append(Estimate(key, float(beta[i]), float(beta[i] - tq * se),
+                            float(beta[i] + tq * se), how + ", cluster-robust"))
+    out.append(wald("rating.noise_sd", sd, sd / np.sqrt(2 * len(yv)), "residual sd within agents"))
+    return out, [Kept("rating.r_skill", "skill is not separated from agents' own intercepts")]

@@ -60,7 +60,7 @@ def records_frames(tables: dict[str, dict[str, np.ndarray]], scn: Scenario) -> d
         "abandoned": np.where(c["abandoned"], "true", "false"),
         "transferred_to": _agent_ids(c["transferred_to"]),
         "order_value": np.where(answered, np.round(c["order_value"], 2), np.nan),
-        "rating": np.round(c["rating"], 3),
+        "rating": np.round(c["rating"], 6),  # the model's rating is continuous
     })
     r = tables["roster"]
     roster = pd.DataFrame({
