@@ -9,8 +9,10 @@ shares drop out, so the daily counts follow a Poisson regression
 
 fitted by maximum likelihood; intervals use the observed information times the Pearson
 dispersion (at least 1) so day-to-day noise beyond Poisson widens them. Promotions come
-from an events file, or are detected as days whose count lies more than 4 dispersion-scaled
-standard errors above the fit (consecutive days form one event) and reported. The hour
+from an events file, or are detected as days whose count lies more than 4 standard errors
+above a fit without events (dispersion from the median absolute residual, so the outliers
+do not hide themselves; weekday factors only with three weeks of records); consecutive
+days form one event, and the detected events are reported. The hour
 profile is the share of each hour's chats on ordinary days (multinomial intervals); the
 pre-sales share is the share of "pre" chats (binomial intervals).
 """
@@ -47,9 +49,11 @@ def _poisson(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, floa
     return beta, cov, phi
 
 
-def _design(days: np.ndarray, weekday0: int, growth: bool, events: list[tuple[int, int]]):
+def _design(days: np.ndarray, weekday0: int, growth: bool, events: list[tuple[int, int]],
+            weekdays: bool = True):
     wd = (weekday0 + days) % 7
-    cols = [np.ones(len(days))] + [(wd == w).astype(float) for w in range(1, 7)]
+    cols = [np.ones(len(days))] + ([(wd == w).astype(float) for w in range(1, 7)] if weekdays
+                                   else [])
     if growth:
         cols.append(days / 365.0)
     cols += [((days >= s) & (days < s + n)).astype(float) for s, n in events]
@@ -84,10 +88,14 @@ def fit_demand(rec: Records) -> tuple[list[Estimate], list[Kept], dict]:
     else:
         events, names = [], []
         for _ in range(3):
-            X = _design(days, weekday0, growth, events)
-            beta, _, phi = _poisson(X, y)
+            # detection: weekdays only with three weeks of records (else one outlier pulls
+            # its weekday's factor), dispersion from the median absolute residual
+            X = _design(days, weekday0, growth, events, weekdays=span >= 21)
+            beta, _, _ = _poisson(X, y)
             mu = np.exp(X @ beta)
-            z = (y - mu) / np.sqrt(mu * phi)
+            r = (y - mu) / np.sqrt(mu)
+            phi = max(1.0, (np.median(np.abs(r - np.median(r))) / 0.6745) ** 2)
+            z = r / np.sqrt(phi)
             inside = np.zeros(len(days), bool)
             for s, n in events:
                 inside |= (days >= s) & (days < s + n)
@@ -98,8 +106,20 @@ def fit_demand(rec: Records) -> tuple[list[Estimate], list[Kept], dict]:
             events = _runs(flagged)
         detected = list(events)
         names = [f"detected_{i + 1}" for i in range(len(events))]
-    X = _design(days, weekday0, growth, events)
+    ordinary_days = np.ones(len(days), bool)
+    for s, n in events:
+        ordinary_days &= ~((days >= s) & (days < s + n))
+    # weekday factors need every weekday on at least one ordinary day (else a weekday's
+    # factor and an event's multiplier cannot be told apart)
+    wd_ok = len(np.unique((weekday0 + days[ordinary_days]) % 7)) == 7
+    X = _design(days, weekday0, growth, events, weekdays=wd_ok)
     beta, cov, phi = _poisson(X, y)
+    fitted = np.exp(X @ beta)
+    if not wd_ok:  # same layout as with weekdays: factors fixed at 1
+        beta = np.insert(beta, 1, np.zeros(6))
+        cov = np.insert(np.insert(cov, [1] * 6, 0.0, axis=0), [1] * 6, 0.0, axis=1)
+        kept.append(Kept("demand.weekday_factor", "not every weekday has an ordinary day "
+                                                  "in the records"))
     est: list[Estimate] = []
     # daily volume: exp(a) x mean weekday factor (factors relative to Monday)
     f = np.exp(np.r_[0.0, beta[1:7]])
@@ -119,8 +139,9 @@ def fit_demand(rec: Records) -> tuple[list[Estimate], list[Kept], dict]:
         se = float(np.sqrt(g @ cov @ g))
         lows.append(wf[j] * np.exp(-Z95 * se))
         highs.append(wf[j] * np.exp(Z95 * se))
-    est.append(Estimate("demand.weekday_factor", [round(float(v), 4) for v in wf],
-                        lows, highs, "same regression; Monday first, mean 1"))
+    if wd_ok:
+        est.append(Estimate("demand.weekday_factor", [round(float(v), 4) for v in wf],
+                            lows, highs, "same regression; Monday first, mean 1"))
     if growth:
         est.append(wald("demand.growth_per_year", beta[7], float(np.sqrt(cov[7, 7])),
                         "same regression", lambda b: float(np.exp(b) - 1.0)))
@@ -158,7 +179,7 @@ def fit_demand(rec: Records) -> tuple[list[Estimate], list[Kept], dict]:
                         lambda v: float(np.clip(v, 0.0, 1.0))))
     else:
         kept.append(Kept("demand.pre_sales_share", "no kind column (or fewer than 30 chats)"))
-    info = {"days": days, "counts": y, "fitted": np.exp(X @ beta), "dispersion": phi,
+    info = {"days": days, "counts": y, "fitted": fitted, "dispersion": phi,
             "events": event_rows, "detected": bool(detected), "hour_counts": n_h,
             "span": span}
     return est, kept, info
