@@ -12,9 +12,6 @@ from typing import Annotated, Optional
 
 import typer
 
-FileOpt = Annotated[Optional[Path], typer.Option(help="Table file (CSV or parquet).")]
-
-
 def calibrate(
     chats: Annotated[Path, typer.Option("--chats", help="Chats table (CSV or parquet).")],
     roster: Annotated[Path, typer.Option("--roster", help="Roster table (CSV or parquet).")],

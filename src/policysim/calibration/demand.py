@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 
 from policysim.calibration.fit import Z95, Estimate, Kept, wald
 from policysim.calibration.tables import Records
@@ -183,13 +182,3 @@ def fit_demand(rec: Records) -> tuple[list[Estimate], list[Kept], dict]:
             "events": event_rows, "detected": bool(detected), "hour_counts": n_h,
             "span": span}
     return est, kept, info
-
-
-def hourly_table(chats: pd.DataFrame) -> pd.DataFrame:
-    """Chats, abandoned chats and abandonment share by hour of day (for the fit report)."""
-    hour = np.floor((chats["arrived"].to_numpy() % 86400.0) / 3600.0).astype(int)
-    df = pd.DataFrame({"hour": hour, "abandoned": chats["abandoned"].to_numpy()})
-    out = df.groupby("hour").agg(chats=("abandoned", "size"), abandoned=("abandoned", "sum"))
-    out = out.reindex(range(24), fill_value=0)
-    out["abandon_share"] = out["abandoned"] / out["chats"].where(out["chats"] > 0)
-    return out.reset_index()
