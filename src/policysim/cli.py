@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from policysim.cli_app import register as register_app
+from policysim.cli_calibrate import register as register_calibrate
 from policysim.cli_experiment import register as register_experiment
 from policysim.cli_report import register as register_report
 from policysim.errors import UserError
@@ -30,6 +31,7 @@ app.add_typer(validate_app, name="validate")
 register_report(app)
 register_experiment(app)
 register_app(app)
+register_calibrate(app)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 DaysOpt = Annotated[Optional[int], typer.Option("--days", min=1, max=3650, help="Days to simulate.")]
@@ -162,6 +164,7 @@ def run(
     scheme: Annotated[Optional[str], typer.Option("--scheme", help="Pay scheme in force.")] = None,
     precision: PrecisionOpt = None,
     max_reps: MaxRepsOpt = 40,
+    records: Annotated[Optional[Path], typer.Option("--records", help="Directory for per-chat records (docs/data.md), one subfolder per replication.")] = None,
 ) -> None:
     """Run replications of one scenario and print its metrics with 95% CIs."""
     from policysim.experiment.auto import replicate_auto
@@ -176,13 +179,17 @@ def run(
     auto = _auto(reps, precision, max_reps)
     scn = _load(scenario, set_, days, reps, seed)
     chosen = scheme_in_force(scn, scheme)
+    if auto is not None and records is not None:
+        raise UserError("--records: expected a number of replications (--reps N) to record, "
+                        "found --reps auto")
     notes = _warn(scenario_warnings(scn))
     n_workers = workers or default_workers()
     bar = _progress(auto.cap if auto else scn.sim.reps, json_)
     done = _on_done(bar, out, scn)
     if auto is None:
         outcomes, how = replicate(scn, scn.sim.reps, scn.sim.seed, scn.sim.days, chosen,
-                                  workers=n_workers, on_done=done), None
+                                  workers=n_workers, on_done=done,
+                                  records=None if records is None else str(records)), None
     else:
         outcomes, how = replicate_auto(scn, chosen, n_workers, done, auto)
         scn = with_reps(scn, how.reps)

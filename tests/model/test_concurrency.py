@@ -44,7 +44,7 @@ class Floor:
         a.open += 1
         self.live.start(a, work)
 
-    def finish(self, a: Agent) -> None:
+    def finish(self, a: Agent, chat=None) -> None:
         self.live.advance(a)
         a.open -= 1
         self.done.append(self.env.now)

@@ -30,6 +30,7 @@ class Job:
     days: int
     scheme: str | None = None
     point: int = 0
+    records: str | None = None  # folder for per-chat records (run --records), one per rep
 
 
 @dataclass
@@ -79,14 +80,33 @@ def scheme_in_force(scenario: Scenario, scheme: str | None) -> str | None:
 def run_job(job: Job) -> Outcome:
     """Run one replication."""
     workforce = make_workforce(job.scenario, job.scheme)
+    recorder = None
+    if job.records is not None:
+        from policysim.model.records import ChatRecorder
+
+        recorder = ChatRecorder()
     engine = Engine(job.scenario, workforce, seed=job.seed, rep=job.rep, point=job.point,
-                    days=job.days)
+                    days=job.days, recorder=recorder)
     result: RunResult = engine.run()
+    if recorder is not None:
+        _write_records(job, engine, recorder)
     tag = {"rep": job.rep, "scheme": job.scheme or "", "point": job.point}
     daily = daily_frame(result).assign(**tag)
     agents = pd.DataFrame(result.agents).assign(**tag)
     hourly = pd.DataFrame(result.hourly).assign(**tag)
     return Outcome(job, summarize(result), daily, agents, hourly)
+
+
+def _write_records(job: Job, engine: Engine, recorder) -> None:
+    """Write the replication's chats, roster and payroll tables to ``records/repNNN/``."""
+    from pathlib import Path
+
+    from policysim.results.records import write_records
+
+    scn = job.scenario
+    tables = recorder.tables(engine.agents, engine.agent_records, [t.name for t in scn.teams],
+                             [s.name for s in scn.shifts], job.days)
+    write_records(Path(job.records) / f"rep{job.rep:03d}", tables, scn)
 
 
 def default_workers() -> int:
@@ -119,9 +139,9 @@ def run_jobs(jobs: list[Job], workers: int = 1,
 
 
 def replicate(scenario: Scenario, reps: int, seed: int, days: int, scheme: str | None = None,
-              workers: int = 1, on_done=None) -> list[Outcome]:
-    """R replications of one scheme."""
-    jobs = [Job(scenario, r, seed, days, scheme) for r in range(reps)]
+              workers: int = 1, on_done=None, records: str | None = None) -> list[Outcome]:
+    """R replications of one scheme (with ``records``, each writes its per-chat tables)."""
+    jobs = [Job(scenario, r, seed, days, scheme, records=records) for r in range(reps)]
     return run_jobs(jobs, workers, on_done)
 
 

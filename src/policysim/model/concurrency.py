@@ -43,15 +43,17 @@ class LiveWork:
     Args:
         env: the engine's SimPy environment.
         speed: per-chat speed by load: ``speed[k]`` for k open chats (``speed[0]`` unused).
-        finished: called once for each chat that finishes, with its agent (the engine frees
-            the slot there and then calls :meth:`changed`).
+        finished: called once for each chat that finishes, with its agent and the chat's
+            reference given to :meth:`start` (the engine frees the slot there and then calls
+            :meth:`changed`).
     """
 
     def __init__(self, env: simpy.Environment, speed: list[float],
-                 finished: Callable[[Agent], None]) -> None:
+                 finished: Callable[[Agent, object], None]) -> None:
         self.env = env
         self.speed = speed
         self._finished = finished
+        self._seq = 0  # ties of finishing virtual times are broken by start order
 
     def advance(self, a: Agent) -> None:
         """Bring ``a``'s virtual clock to now; call before its load changes."""
@@ -60,13 +62,15 @@ class LiveWork:
             a.vclock += self.speed[a.open] * (now - a.vtime)
             a.vtime = now
 
-    def start(self, a: Agent, work: float) -> None:
-        """A chat of ``a`` enters its work phase with ``work`` seconds of work at speed 1."""
+    def start(self, a: Agent, work: float, chat: object = None) -> None:
+        """A chat of ``a`` (``chat``: the caller's reference to it, handed back when it
+        finishes) enters its work phase with ``work`` seconds of work at speed 1."""
         if a.work:
             self.advance(a)
         else:  # nothing in progress: restart the virtual clock (keeps it small and exact)
             a.vclock, a.vtime = 0.0, self.env.now
-        heappush(a.work, a.vclock + work)
+        self._seq += 1
+        heappush(a.work, (a.vclock + work, self._seq, chat))
         self.changed(a)
 
     def changed(self, a: Agent) -> None:
@@ -74,7 +78,7 @@ class LiveWork:
         if not a.work:
             return
         now = self.env.now
-        due = now + (a.work[0] - a.vclock) / self.speed[a.open]
+        due = now + (a.work[0][0] - a.vclock) / self.speed[a.open]
         if due >= a.due:
             return  # the pending timeout fires first and looks again
         a.due = due
@@ -86,11 +90,10 @@ class LiveWork:
             return  # superseded by an earlier timeout
         a.due = math.inf
         self.advance(a)
-        work, done = a.work, 0
-        while work and work[0] <= a.vclock + FINISH_TOL:
-            heappop(work)
-            done += 1
-        for _ in range(done):
-            self._finished(a)
+        work, done = a.work, []
+        while work and work[0][0] <= a.vclock + FINISH_TOL:
+            done.append(heappop(work)[2])
+        for chat in done:
+            self._finished(a, chat)
         if not done:
             self.changed(a)  # fired early: the load rose after it was set

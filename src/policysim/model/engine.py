@@ -125,8 +125,9 @@ class Engine:
     """
 
     def __init__(self, scenario: Scenario, workforce: Workforce, seed: int, rep: int = 0,
-                 point: int = 0, days: int | None = None) -> None:
+                 point: int = 0, days: int | None = None, recorder=None) -> None:
         self.scn = scenario
+        self.rec = recorder  # optional per-chat listener (model/records.py); None: none
         self.days = scenario.sim.days if days is None else days
         self.seed, self.rep, self.point = seed, rep, point
         self.env = simpy.Environment()
@@ -214,6 +215,8 @@ class Engine:
         d.inquiries += 1
         hour = int((dd.times[i] - self.day * DAY_S) // HOUR_S)
         d.h_inq[hour] += 1
+        if self.rec is not None:
+            self.rec.arrived(dd, i, self.env.now)
         if self._on_shift == 0 and self._pool_on:
             self._leave_message(dd, i)
             return
@@ -260,6 +263,8 @@ class Engine:
         d.wait_sum += wait
         self.wait_hist[min(int(wait), HIST_MAX_S)] += 1
         self._count_abandon(inq.day, inq.i, queue=True)
+        if self.rec is not None:
+            self.rec.abandoned(inq.day, inq.i, self.env.now)
 
     def _count_abandon(self, dd: DayDemand, i: int, queue: bool) -> None:
         d = self._d
@@ -296,6 +301,10 @@ class Engine:
         self.wait_hist[min(int(wait), HIST_MAX_S)] += 1
         delay = 0.0
         a.routed += 1
+        rec = self.rec
+        if rec is not None:
+            rec.assigned(dd, i, a.id, self.env.now)
+            orders0 = d.orders
         if a.open >= a.comfort and a.coop > 0.0 and self._coop.next() < a.coop:
             b = self.router.helper(a)
             if b is not None:
@@ -303,6 +312,8 @@ class Engine:
                 b.received += 1
                 d.transfers += 1
                 a, delay = b, self._t_delay
+                if rec is not None:
+                    rec.transferred(dd, i, b.id)
         k = a.open + 1
         if k > a.comfort and a.open == a.comfort:
             a.over_since = self.env.now
@@ -330,17 +341,20 @@ class Engine:
             # replies and finds them gone
             a.abandoned += 1
             self._count_abandon(dd, i, queue=False)
+            if rec is not None:
+                rec.abandoned(dd, i, dd.times[i] + dd.patience[i])
             ev = self.env.timeout(reply)
-            ev.callbacks.append(lambda _ev, a=a: self._release(a))
+            ev.callbacks.append(lambda _ev, a=a, chat=(dd, i): self._release(a, chat))
             self.live.changed(a)  # the load rose: the pending completion may come later
             return
         work = dd.handle_mult[i] * (w_pre if pre else w_after)
         if reply > 0.0:
             ev = self.env.timeout(reply)
-            ev.callbacks.append(lambda _ev, a=a, work=work: self.live.start(a, work))
+            ev.callbacks.append(lambda _ev, a=a, work=work, chat=(dd, i):
+                                self.live.start(a, work, chat))
             self.live.changed(a)
         else:
-            self.live.start(a, work)
+            self.live.start(a, work, (dd, i))
         d.answered += 1
         d.frt_sum += frt
         d.h_ans[hour] += 1
@@ -377,9 +391,15 @@ class Engine:
                 a.sales += price
         else:
             a.after_served += 1
+        if rec is not None:
+            won = dd.price[i] if d.orders > orders0 else 0.0
+            rec.first_reply(dd, i, self.env.now + reply, won, rating)
 
-    def _release(self, a: Agent) -> None:
-        """One of ``a``'s chats has ended: free its slot and let the others speed up."""
+    def _release(self, a: Agent, chat: tuple | None = None) -> None:
+        """One of ``a``'s chats (``chat`` = (day's buyers, index)) has ended: free its slot
+        and let the others speed up."""
+        if self.rec is not None and chat is not None:
+            self.rec.ended(chat[0], chat[1], self.env.now)
         self.live.advance(a)
         if a.open == a.comfort + 1:
             a.over_time += self.env.now - a.over_since

@@ -157,6 +157,14 @@ NOTEBOOKS: dict[str, list[Param]] = {
         ),
         Param("customers", "int", 40000, "customers per replication and load", minimum=100),
     ],
+    "calibration": [
+        *_common("scenarios/records_example/store.yaml"),
+        Param("chats", "str", "scenarios/records_example/chats.csv",
+              "the store's chats table (CSV or parquet)"),
+        Param("roster", "str", "scenarios/records_example/roster.csv",
+              "the store's roster table"),
+        Param("payroll", "str", "", "the store's payroll table (empty: none)"),
+    ],
     "field_claims": [
         *_common(),
         Param("commission_scheme", "str", "commission", "the scenario's sales-commission scheme"),

@@ -1,0 +1,264 @@
+"""Read a store's exported records (docs/data.md) into clean, typed tables.
+
+Real exports are messy, so reading is done in two steps. First every cell is read as text
+and checked: a missing required column, a timestamp that cannot be parsed, a number that is
+not a number, or a file that is not a table stops the calibration with one message naming
+the file, the row (the line of a CSV file, header = line 1) and the column. Then what a
+store's records plausibly contain is repaired and *counted* in :attr:`Records.notes`:
+rows out of time order, duplicate chat ids, time zones, bot-handled chats, missing
+optional columns, days with no chats, agents who chat but are not on the roster.
+
+Times become seconds since local midnight of the first day with a chat (``origin``).
+Timestamps with a UTC offset are converted to the offset most rows carry (the store's
+own clock); timestamps without one are read as that local time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from policysim.errors import UserError
+
+CHATS_REQUIRED = ("chat_id", "arrived_at", "agent_id", "assigned_at", "first_reply_at",
+                  "ended_at", "abandoned")
+CHATS_OPTIONAL = ("buyer_id", "kind", "transferred_to", "order_value", "rating")
+ROSTER_REQUIRED = ("agent_id", "team", "hired_on")
+ROSTER_OPTIONAL = ("left_on", "leave_reason", "shift")
+PAYROLL_REQUIRED = ("agent_id", "period_start", "pay")
+EVENTS_REQUIRED = ("name", "date")
+
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+@dataclass
+class Records:
+    """Clean records. Times in seconds since ``origin``; dates as day numbers since it."""
+
+    chats: pd.DataFrame
+    roster: pd.DataFrame
+    payroll: pd.DataFrame | None
+    events: pd.DataFrame | None
+    origin: dt.date
+    notes: Counter = field(default_factory=Counter)
+    missing: list[str] = field(default_factory=list)
+
+
+class Table:
+    """The raw text cells of one file, with located errors."""
+
+    def __init__(self, path: str | Path, required: tuple[str, ...], optional: tuple[str, ...]):
+        self.path = str(path)
+        self.parquet = self.path.lower().endswith((".parquet", ".pq"))
+        self.df = self._read()
+        self.df.columns = [str(c).strip().lower() for c in self.df.columns]
+        for col in required:
+            if col not in self.df.columns:
+                raise UserError(f"{self.path}:1: {col}: expected a column named {col!r} (see "
+                                f"docs/data.md), found columns {list(self.df.columns)}")
+        self.missing = [c for c in optional if c not in self.df.columns]
+
+    def _read(self) -> pd.DataFrame:
+        try:
+            if self.parquet:
+                df = pd.read_parquet(self.path)
+                return df.astype(object).where(df.notna(), "").astype(str)
+            df = pd.read_csv(self.path, dtype=str, keep_default_na=False, na_filter=False,
+                             skipinitialspace=True)
+        except FileNotFoundError:
+            raise UserError(f"{self.path}: expected an existing file, found none") from None
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
+                ValueError, OSError) as err:
+            raise UserError(f"{self.path}:1: expected a table (CSV with a header line, or "
+                            f"parquet), found unreadable content ({_first_line(err)})") from None
+        if df.shape[1] < 2:
+            raise UserError(f"{self.path}:1: expected a table (CSV with a header line, or "
+                            f"parquet), found {df.shape[1]} column")
+        return df
+
+    def where(self, row: int) -> str:
+        """``file:line`` of data row ``row`` (0-based, in file order)."""
+        return f"{self.path}:{row + 2}" if not self.parquet else f"{self.path}: row {row + 1}"
+
+    def text(self, col: str) -> pd.Series:
+        if col not in self.df.columns:
+            return pd.Series("", index=self.df.index)
+        return self.df[col].astype(str).str.strip()
+
+    def bad(self, row: int, col: str, expected: str, found: str) -> UserError:
+        return UserError(f"{self.where(row)}: {col}: expected {expected}, found {found!r}")
+
+    def times(self, col: str, notes: Counter, offset: pd.Timedelta | None) -> pd.Series:
+        """Timestamps (naive local) of ``col``; empty cells NaT; anything else an error."""
+        s = self.text(col)
+        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        aware = s.str.contains(_OFFSET, regex=True) & (s != "")
+        naive = (~aware) & (s != "")
+        if naive.any():
+            out[naive] = pd.to_datetime(s[naive], format="ISO8601", errors="coerce").astype(
+                "datetime64[ns]")
+        if aware.any():
+            utc = pd.to_datetime(s[aware], format="ISO8601", utc=True, errors="coerce")
+            out[aware] = (utc.dt.tz_localize(None) + (offset or pd.Timedelta(0))).astype(
+                "datetime64[ns]")
+            notes[f"{col}: timestamps with a time zone, read as store time"] += int(aware.sum())
+        failed = out.isna() & (s != "")
+        if failed.any():
+            row = int(np.flatnonzero(failed.to_numpy())[0])
+            raise self.bad(row, col, "an ISO 8601 timestamp such as 2026-01-01T08:00:00 or "
+                           "2026-01-01 08:00:00+08:00", s.iloc[row])
+        return out
+
+    def numbers(self, col: str) -> pd.Series:
+        s = self.text(col)
+        out = pd.to_numeric(s.where(s != "", None), errors="coerce")
+        failed = out.isna() & (s != "")
+        if failed.any():
+            row = int(np.flatnonzero(failed.to_numpy())[0])
+            raise self.bad(row, col, "a number or an empty cell", s.iloc[row])
+        return out.astype(float)
+
+    def flags(self, col: str) -> pd.Series:
+        s = self.text(col).str.lower()
+        ok = s.isin(_TRUE | _FALSE)
+        if not ok.all():
+            row = int(np.flatnonzero(~ok.to_numpy())[0])
+            raise self.bad(row, col, "true or false", s.iloc[row])
+        return s.isin(_TRUE)
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
+
+
+def store_offset(table: Table, col: str) -> pd.Timedelta | None:
+    """The UTC offset most timestamps in ``col`` carry (None if none carries one)."""
+    s = table.text(col)
+    found = s.str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0].dropna()
+    if found.empty:
+        return None
+    text = found.mode().iloc[0]
+    if text == "Z":
+        return pd.Timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return sign * pd.Timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+def _seconds(t: pd.Series, origin: pd.Timestamp) -> np.ndarray:
+    return ((t - origin) / pd.Timedelta(seconds=1)).to_numpy(dtype=float)
+
+
+def _days(t: pd.Series, origin: pd.Timestamp) -> np.ndarray:
+    return np.floor(((t - origin) / pd.Timedelta(days=1)).to_numpy(dtype=float))
+
+
+def read_records(chats: str | Path, roster: str | Path, payroll: str | Path | None = None,
+                 events: str | Path | None = None) -> Records:
+    """Read, check and clean the tables (see the module docstring)."""
+    notes: Counter = Counter()
+    ct = Table(chats, CHATS_REQUIRED, CHATS_OPTIONAL)
+    rt = Table(roster, ROSTER_REQUIRED, ROSTER_OPTIONAL)
+    pt = Table(payroll, PAYROLL_REQUIRED, ()) if payroll is not None else None
+    et = Table(events, EVENTS_REQUIRED, ("days",)) if events is not None else None
+    missing = [f"chats.{c}" for c in ct.missing] + [f"roster.{c}" for c in rt.missing]
+    if ct.df.empty:
+        raise UserError(f"{ct.path}:2: chat_id: expected at least one chat, found an empty table")
+    offset = store_offset(ct, "arrived_at")
+    arrived = ct.times("arrived_at", notes, offset)
+    if arrived.isna().any():
+        row = int(np.flatnonzero(arrived.isna().to_numpy())[0])
+        raise ct.bad(row, "arrived_at", "a timestamp (every chat has one)", "")
+    origin = arrived.min().normalize()
+    df = pd.DataFrame({"chat_id": ct.text("chat_id"), "arrived": _seconds(arrived, origin)})
+    for col, name in (("assigned_at", "assigned"), ("first_reply_at", "reply"),
+                      ("ended_at", "ended")):
+        df[name] = _seconds(ct.times(col, notes, offset), origin)
+    df["abandoned"] = ct.flags("abandoned").to_numpy()
+    df["agent"] = ct.text("agent_id").to_numpy()
+    df["transfer"] = ct.text("transferred_to").to_numpy()
+    kind = ct.text("kind").str.lower()
+    df["pre"] = np.where(kind == "pre", 1.0, np.where(kind == "after", 0.0, np.nan))
+    if "kind" not in ct.missing:
+        notes["chats: kind neither pre nor after (treated as unknown)"] += int(
+            (~kind.isin(["pre", "after"])).sum())
+    df["order_value"] = ct.numbers("order_value").to_numpy()
+    df["rating"] = ct.numbers("rating").to_numpy()
+    df["row"] = np.arange(len(df))
+
+    # repairs, each counted
+    notes["chats: rows out of time order (sorted)"] += int((np.diff(df["arrived"]) < 0).sum())
+    df = df.sort_values(["arrived", "row"], kind="stable")
+    dup = df["chat_id"].duplicated(keep="first")
+    notes["chats: duplicate chat ids (first kept)"] += int(dup.sum())
+    df = df[~dup]
+    bot = df["agent"].str.lower() == "bot"
+    notes["chats: bot-handled (left out)"] += int(bot.sum())
+    df = df[~bot].reset_index(drop=True)
+    bad_order = (df["assigned"] < df["arrived"]) | (df["reply"] < df["assigned"]) | (
+        df["ended"] < df["arrived"])
+    notes["chats: times out of order (arrive, assign, reply, end; timing left out)"] += int(
+        bad_order.sum())
+    df.loc[bad_order, ["assigned", "reply", "ended"]] = np.nan
+    df.loc[df["agent"] == "", "agent"] = None
+    day = np.floor(df["arrived"].to_numpy() / 86400.0)
+    df["day"] = day.astype(int)
+    n_days = int(day.max()) + 1
+    notes["days with no chats inside the period (left out of demand)"] += int(
+        n_days - len(np.unique(day)))
+
+    roster = _roster(rt, notes, pd.Timestamp(origin))
+    on_roster = set(roster["agent"])
+    strangers = set(df["agent"].dropna()) - on_roster
+    notes["agents in chats but not on the roster (no tenure or team)"] += len(strangers)
+    pay = _payroll(pt, pd.Timestamp(origin)) if pt is not None else None
+    ev = _events(et, pd.Timestamp(origin)) if et is not None else None
+    notes = Counter({k: v for k, v in notes.items() if v})
+    return Records(df, roster, pay, ev, origin.date(), notes, missing)
+
+
+def _roster(rt: Table, notes: Counter, origin: pd.Timestamp) -> pd.DataFrame:
+    hired = rt.times("hired_on", notes, store_offset(rt, "hired_on"))
+    if hired.isna().any():
+        row = int(np.flatnonzero(hired.isna().to_numpy())[0])
+        raise rt.bad(row, "hired_on", "a date (every agent has one)", "")
+    left = rt.times("left_on", notes, store_offset(rt, "left_on"))
+    reason = rt.text("leave_reason").str.lower()
+    r = pd.DataFrame({
+        "agent": rt.text("agent_id").to_numpy(),
+        "team": rt.text("team").replace("", "unknown").to_numpy(),
+        "hired": _days(hired, origin),
+        "left": _days(left, origin),
+        "reason": np.where(left.notna() & (reason == ""), "quit", reason),
+        "shift": rt.text("shift").to_numpy(),
+    })
+    dup = r["agent"].duplicated(keep="last")
+    notes["roster: duplicate agent ids (last kept)"] += int(dup.sum())
+    return r[~dup].reset_index(drop=True)
+
+
+def _payroll(pt: Table, origin: pd.Timestamp) -> pd.DataFrame:
+    start = pt.times("period_start", Counter(), None)
+    if start.isna().any():
+        row = int(np.flatnonzero(start.isna().to_numpy())[0])
+        raise pt.bad(row, "period_start", "a date", "")
+    pay = pt.numbers("pay")
+    return pd.DataFrame({"agent": pt.text("agent_id").to_numpy(),
+                         "start": _days(start, origin), "pay": pay.to_numpy()})
+
+
+def _events(et: Table, origin: pd.Timestamp) -> pd.DataFrame:
+    date = et.times("date", Counter(), None)
+    if date.isna().any():
+        row = int(np.flatnonzero(date.isna().to_numpy())[0])
+        raise et.bad(row, "date", "a date", "")
+    days = et.numbers("days").fillna(1.0)
+    return pd.DataFrame({"name": et.text("name").to_numpy(), "day": _days(date, origin),
+                         "date": date.dt.date.to_numpy(), "days": days.to_numpy()})
