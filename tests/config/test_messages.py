@@ -63,7 +63,7 @@ def test_unknown_key_in_a_kpi_line_lists_the_line_keys(tmp_path):
     [msg] = problems(tmp_path, BASE, (
         "schemes.k={kpi: {metrics: {sales: {weight: 1, target: 1, colour: 2}}}}",))
     assert ("schemes.k.kpi.metrics.sales.colour: expected no unknown keys "
-            "(allowed: weight, target, floor), found the key 'colour'") in msg
+            "(allowed: weight, target, floor, measure), found the key 'colour'") in msg
 
 
 def test_unknown_key_in_a_list_item_lists_the_item_keys(tmp_path):

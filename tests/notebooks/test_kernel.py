@@ -91,7 +91,7 @@ def test_report_after_a_plain_install_uses_this_interpreter(tiny, tmp_path):
     out = tmp_path / "rep"
     done = subprocess.run(
         [str(python), "-m", "policysim.cli", "report", str(tiny), "--out", str(out),
-         "-p", "workers", "1", "-p", "days", "6"],
+         "-p", "workers", "1", "-p", "days", "6", "-p", "reps", "2"],
         env=env, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str((out / "scenario_report.html").resolve())

@@ -367,7 +367,9 @@ def test_random_bytes(raw, tmp_path_factory):
 TARGETS = {  # a plausible target range per metric, and whether higher is better
     "served": (1, 500), "first_response_s": (5, 60), "reply_rate": (0.5, 1.0),
     "conversion": (0.1, 0.9), "sales": (100, 1e5), "rating": (3, 5), "quality": (0.3, 1.0),
-    "transfers_given": (1, 20),
+    "transfers_given": (1, 20), "first_response_platform_s": (5, 120),
+    "reply_within_30s": (0.3, 1.0), "reply_within_180s": (0.5, 1.0),
+    "reply_within_30s_agent": (0.3, 1.0), "reply_within_180s_agent": (0.5, 1.0),
 }
 metric_names = st.sampled_from(sorted(METRICS))
 money = st.floats(0, 5000)

@@ -133,16 +133,21 @@ class NumberEditor(Editor):
 class ChoiceEditor(Editor):
     """A drop-down of the names a ``Literal`` field allows."""
 
-    def __init__(self, path, name: str, choices: list[str], value: Any, width: int = 170):
+    #: The choice of an optional field that leaves it unset (the model's default applies).
+    UNSET = "(default)"
+
+    def __init__(self, path, name: str, choices: list[str], value: Any, width: int = 170,
+                 optional: bool = False):
         super().__init__(path)
+        choices = [self.UNSET, *choices] if optional else list(choices)
         self.default = value if value in choices else choices[0]
-        self.widget = pn.widgets.Select(label=_label(name), options=list(choices), width=width,
-                                        value=value if value in choices else choices[0],
-                                        css_classes=[css(path)])
+        self.widget = pn.widgets.Select(label=_label(name), options=choices, width=width,
+                                        value=self.default, css_classes=[css(path)])
         self.view.append(self.widget)
 
     def get(self):
-        return True, self.widget.value
+        value = self.widget.value
+        return (False, None) if value == self.UNSET else (True, value)
 
     def set(self, value):
         self.widget.value = value if value is not None else self.default
@@ -297,7 +302,7 @@ def make(path, name: str, annotation: Any, value: Any, default: Any = None,
         return ListEditor(path, name, args[0], value if value is not None else _plain(default),
                           default=_plain(default))
     if origin is Literal:
-        return ChoiceEditor(path, name, list(args), shown)
+        return ChoiceEditor(path, name, list(args), shown, optional=optional)
     if tp in (int, float):
         return NumberEditor(path, name, tp, shown, width=width,
                             default=None if optional else _plain(default))

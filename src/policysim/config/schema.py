@@ -414,8 +414,8 @@ class Scenario(Strict):
         if gaps and not self.service.message_pool.enabled:
             raise ValueError(
                 "shifts: a shift covering every hour with demand (demand.hour_profile > 0); "
-                "set demand.hour_profile (24 values, 0 where the store is closed), add a "
-                "shift covering them, or set service.message_pool.enabled: true, "
+                "set demand.hour_profile (24 values, 0 where the store is closed) or add a "
+                "shift covering them (or let buyers leave messages: service.message_pool), "
                 f"found demand but no shift during {hour_spans(gaps)}"
             )
         self._routing_weights(names)

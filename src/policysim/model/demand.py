@@ -221,7 +221,10 @@ class DemandGenerator:
         anyone = np.searchsorted(all_t, target, side="right") - 1
         pre_at = np.flatnonzero(all_pre)
         k = np.searchsorted(all_t[pre_at], target, side="right") - 1
-        seller = np.where(k >= 0, pre_at[np.maximum(k, 0)], -1)
+        if len(pre_at):
+            seller = np.where(k >= 0, pre_at[np.maximum(k, 0)], -1)
+        else:  # no pre-sales chat yet (e.g. pre_sales_share 0): after-sales buyers are new
+            seller = np.full(len(back), -1)
         link = np.where(pre[back], anyone, seller)
         ok = (link >= 0) & (times[back] - all_t[np.maximum(link, 0)] <= RETURN_WINDOW_S)
         ids = np.concatenate([past_id, np.arange(self._next_id, self._next_id + n)])

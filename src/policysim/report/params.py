@@ -158,7 +158,7 @@ NOTEBOOKS: dict[str, list[Param]] = {
         Param("customers", "int", 40000, "customers per replication and load", minimum=100),
     ],
     "calibration": [
-        *_common("scenarios/records_example/store.yaml"),
+        *_common("scenarios/records_example/store.yaml", auto=False),
         Param("chats", "str", "scenarios/records_example/chats.csv",
               "the store's chats table (CSV or parquet)"),
         Param("roster", "str", "scenarios/records_example/roster.csv",

@@ -202,5 +202,7 @@ def chat_scenario(agents: int, cap: int, lam: float, rates: list[float], theta: 
             "reply_base_s": 0.0, "handle_dist": "exponential", "handle_base_s": 60.0 / rates[0],
             "effort_stretch": 0.0, "after_sales_handle_factor": 1.0, "transfer_delay_s": 0.0,
             "concurrency": {"per_chat_rate": [r / rates[0] for r in rates]},
+            # the chain's routing: least loaded with random ties, buyers without history
+            "routing": {"mode": "least_loaded", "returning_share": 0.0},
         },
     })
