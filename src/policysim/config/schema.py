@@ -415,7 +415,8 @@ class Scenario(Strict):
             raise ValueError(
                 "shifts: a shift covering every hour with demand (demand.hour_profile > 0); "
                 "set demand.hour_profile (24 values, 0 where the store is closed) or add a "
-                "shift covering them (or let buyers leave messages: service.message_pool), "
+                "shift covering them (or let buyers leave messages: "
+                "service.message_pool.enabled: true), "
                 f"found demand but no shift during {hour_spans(gaps)}"
             )
         self._routing_weights(names)
