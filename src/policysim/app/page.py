@@ -56,6 +56,7 @@ class Page:
         self.run = None
         self.pending: dict | None = None
         self.count = 0
+        self.uploads = 0
         self.builtin = pn.widgets.Select(label="built-in store", options=list(scenarios),
                                          css_classes=["f-store"], width=240)
         self.scenarios = dict(scenarios)
@@ -144,7 +145,10 @@ class Page:
         if not name.endswith((".yaml", ".yml")):
             self.store_error.show(f"{name}: expected a .yaml scenario file")
             return
-        folder = self.runs_dir / "uploads"
+        # a folder per upload: two tabs may upload files of one name
+        self.uploads += 1
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = self.runs_dir / "uploads" / f"{stamp}-{id(self):x}-{self.uploads}"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / name
         path.write_bytes(event.new)
