@@ -53,6 +53,7 @@ def set_question(tab, rate: float, days: int = 20, reps: int = 2, day: int = 10)
 def test_page_runs_a_short_comparison_and_offers_its_scenario(page, shot, tmp_path):
     tab = page
     assert tab.locator(".f-store select").input_value() == "baseline"
+    assert tab.locator(".f-sim-reps input").input_value() == "auto"  # the page's default
     shot(tab, "01_loaded")
     set_question(tab, 0.02)
     tab.locator(".run button").click()
@@ -107,6 +108,15 @@ def test_invalid_value_shows_the_located_message_beside_its_input(page, shot):
     day_message.wait_for(state="visible")
     assert "switch day below the horizon sim.days=20, found day 30" in text(day_message)
     assert not message.is_visible()
+
+    number(tab, "f-switch_day", 10)
+    number(tab, "f-sim-reps", "ten")  # neither auto nor a number: refused beside the box
+    tab.locator(".run button").click()
+    reps_message = tab.locator(".f-sim-reps-error")
+    reps_message.wait_for(state="visible")
+    assert ("sim.reps: expected auto or a whole number of at least 1, found 'ten'"
+            in text(reps_message))
+    assert tab.locator(".finding").count() == 0
 
 
 def test_invalid_upload_shows_its_message(page, shot, tmp_path):

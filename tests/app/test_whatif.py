@@ -3,10 +3,13 @@ the scheme schema, runs in worker processes."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from policysim.app import whatif
 from policysim.config.pay import METRICS, SchemeSpec
+from policysim.config.yamlio import read_yaml
 from policysim.errors import ConfigError
 
 TINY = """\
@@ -111,6 +114,39 @@ def test_run_in_worker_processes_gives_the_in_process_comparison(store, tmp_path
     same = compare_schemes(scn, names, names[0], workers=1)
     assert res.metrics == same.metrics
     assert res.differences == same.differences
+
+
+@pytest.mark.slow
+def test_auto_run_in_batches_gives_the_command_lines_reps_auto(store, tmp_path):
+    """The page's default (``auto``): batches until precise, the same replications and numbers
+    as ``compare --reps auto`` with the same rule, and the file rewritten with what ran."""
+    from policysim.app.runs import Run
+    from policysim.experiment.auto import AutoSpec
+    from policysim.experiment.compare import compare_schemes
+
+    q = dataclasses.replace(whatif.first_question(store), reps="auto")
+    path = whatif.write(store, q, tmp_path / "run")
+    assert read_yaml(path)[0]["sim"]["reps"] == 2  # the store's, until the run decides
+    scn = whatif.check(path)
+    names = [q.current, q.path_name]
+    # abandonment in a 4-agent store is noisy: a precision of 0.1 pp cannot be met in 2-5
+    # replications, so the rule must add batches and stop at the cap
+    spec = AutoSpec(precision={"abandon_rate": 0.001}, start=2, step=1, cap=5)
+    run = Run(scn, names, workers=2, auto=spec)
+    try:
+        run.wait()
+    finally:
+        run.close()
+    assert run.finished and run.auto_result.stopped == "cap" and run.reps == 5
+    assert run.progress() == {n: (5, 5) for n in names}
+    same = compare_schemes(scn, names, names[0], workers=1, auto=spec)
+    res = run.results()
+    assert same.auto.reps == 5 and res.metrics == same.metrics
+    assert res.differences == same.differences
+    again = whatif.write(store, dataclasses.replace(q, reps=run.reps), tmp_path / "run",
+                         auto=run.auto_result.text())
+    assert whatif.check(again).sim.reps == 5
+    assert "--reps auto: stopped at the cap" in again.read_text()
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ the message beside its input. A field added to the schema appears on the page by
 
 from __future__ import annotations
 
+import abc
 import types
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -57,8 +58,12 @@ def css(path: tuple[str, ...]) -> str:
     return "f-" + "-".join(str(p) for p in path)
 
 
-class Editor:
-    """An input (or group of inputs) for the value at one key path, and its message."""
+class Messages:
+    """The place of one key path on the page, where problems with it are shown.
+
+    A bare :class:`Messages` has no input (the store picker's and the general messages);
+    an :class:`Editor` adds the input.
+    """
 
     def __init__(self, path: tuple[str, ...]):
         self.path = path
@@ -76,18 +81,10 @@ class Editor:
             self.view.append(self._message)
         return self._message
 
-    def get(self) -> tuple[bool, Any]:
-        """(given, value): whether the value is set, and the plain data."""
-        raise NotImplementedError
-
-    def set(self, value: Any) -> None:
-        """Show ``value`` (None: not given)."""
-        raise NotImplementedError
-
-    def children(self) -> dict[str, Editor]:
+    def children(self) -> dict[str, Messages]:
         return {}
 
-    def find(self, keys: tuple[str, ...]) -> Editor:
+    def find(self, keys: tuple[str, ...]) -> Messages:
         """The editor of ``keys`` below this one (the nearest one that exists)."""
         if keys and str(keys[0]) in self.children():
             return self.children()[str(keys[0])].find(tuple(keys[1:]))
@@ -105,6 +102,46 @@ class Editor:
         self.show(None)
         for child in self.children().values():
             child.clear()
+
+
+class Editor(Messages, abc.ABC):
+    """An input (or group of inputs) for the value at one key path, and its message."""
+
+    @abc.abstractmethod
+    def get(self) -> tuple[bool, Any]:
+        """(given, value): whether the value is set, and the plain data."""
+
+    @abc.abstractmethod
+    def set(self, value: Any) -> None:
+        """Show ``value`` (None: not given)."""
+
+
+class RepsEditor(Editor):
+    """Replications: ``auto`` (replicate until the headline intervals are precise enough,
+    :mod:`policysim.experiment.auto`) or a whole number of at least 1."""
+
+    def __init__(self, path, name: str = "replications", value: Any = "auto", width: int = 150):
+        super().__init__(path)
+        self.widget = pn.widgets.TextInput(
+            name=_label(name), value=str(value), width=width, css_classes=[css(path)],
+            description="auto, or a whole number of replications")
+        self.view.append(self.widget)
+
+    def get(self):
+        """(given, value): value is "auto", an int, or the text as typed when it is neither
+        (the page refuses it beside the box)."""
+        text = (self.widget.value or "").strip()
+        if not text:
+            return False, None
+        if text.lower() == "auto":
+            return True, "auto"
+        try:
+            return True, int(text)
+        except ValueError:
+            return True, text
+
+    def set(self, value):
+        self.widget.value = "auto" if value is None else str(value)
 
 
 def _escape(text: str) -> str:

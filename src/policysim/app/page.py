@@ -13,6 +13,7 @@ the full HTML report (``policysim report --notebook policy_switch``) to download
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from policysim.app import forms, whatif
 from policysim.app.results import Finding, build
 from policysim.config.pay import SchemeSpec
 from policysim.errors import ConfigError, UserError
+from policysim.results.measures import plural
 from policysim.report.switch import Plan
 
 POLL_MS = 300
@@ -62,13 +64,13 @@ class Page:
         self.scenarios = dict(scenarios)
         self.upload = pn.widgets.FileInput(accept=".yaml,.yml", css_classes=["f-upload"])
         self.store_info = pn.pane.Markdown("", css_classes=["store-info"])
-        self.store_error = forms.Editor(("store",))
+        self.store_error = forms.Messages(("store",))
         self.current = SchemeForm("current", "Current scheme (paid today)")
         self.proposed = SchemeForm("proposed", "Proposed scheme")
         self.day = forms.NumberEditor(("switch_day",), "switch day", int, 1)
         self.days = forms.NumberEditor(("sim", "days"), "horizon (days)", int, 365)
-        self.reps = forms.NumberEditor(("sim", "reps"), "replications", int, 5)
-        self.general = forms.Editor(("general",))
+        self.reps = forms.RepsEditor(("sim", "reps"))
+        self.general = forms.Messages(("general",))
         self.run_button = pn.widgets.Button(label="Run", button_type="primary",
                                             css_classes=["run"], width=120)
         self.cancel_button = pn.widgets.Button(label="Cancel", button_type="warning",
@@ -132,7 +134,7 @@ class Page:
         self.proposed.load(store, self.proposed_start(store, q))
         self.day.set(q.switch_day)
         self.days.set(q.days)
-        self.reps.set(q.reps)
+        self.reps.set("auto")  # the page's default: replicate until precise enough
 
     @staticmethod
     def proposed_start(store: whatif.Store, q: whatif.Question) -> str:
@@ -168,6 +170,11 @@ class Page:
                 editor.show(f"{key}: expected a whole number, found nothing")
                 raise _Shown()
             values[key] = v
+        reps = values["reps"]
+        if not (reps == "auto" or isinstance(reps, int) and reps >= 1):
+            self.reps.show(f"sim.reps: expected auto or a whole number of at least 1, "
+                           f"found {reps!r}")
+            raise _Shown()
         cur = self.current.start.value
         return whatif.Question(
             cur, self.current.spec(),
@@ -189,7 +196,7 @@ class Page:
             keys = tuple(p.key.split(".")) if p.key else ()
             self.editor_for(q, keys).show(str(p))
 
-    def editor_for(self, q: whatif.Question, keys: tuple[str, ...]) -> forms.Editor:
+    def editor_for(self, q: whatif.Question, keys: tuple[str, ...]) -> forms.Messages:
         if keys[:2] == ("sim", "days"):
             return self.days
         if keys[:2] == ("sim", "reps"):
@@ -207,6 +214,7 @@ class Page:
     def start(self) -> None:
         """Validate the question and start it in worker processes."""
         from policysim.app.runs import Run
+        from policysim.experiment.auto import AutoSpec
 
         if self.run is not None and not self.run.over or self.store is None:
             return
@@ -225,10 +233,14 @@ class Page:
             self.place(q, err)
             return
         plan = Plan(q.current, q.proposed, q.switch_day, q.path_name)
-        self.run = Run(scn, [q.current, q.path_name])
+        self.run = Run(scn, [q.current, q.path_name],
+                       auto=AutoSpec() if q.reps == "auto" else None)
         self.pending = {"plan": plan, "path": path, "folder": folder, "finding": None,
+                        "store": self.store, "question": q,
                         "title": f"Run {self.count}: {scn.name}, {q.current} -> {q.proposed} "
-                                 f"on day {q.switch_day}, {q.days} days, {q.reps} replications"}
+                                 f"on day {q.switch_day}, {q.days} days, "
+                                 + ("replications until precise (--reps auto)"
+                                    if q.reps == "auto" else plural(q.reps, "replication"))}
         self.bar.max, self.bar.value, self.bar.visible = self.run.total, 0, True
         self.run_button.disabled, self.cancel_button.disabled = True, False
         self.status.object = "Starting the worker processes..."
@@ -243,7 +255,7 @@ class Page:
         run, pending = self.run, self.pending
         if run is None or pending is None:
             return
-        self.bar.value = run.done
+        self.bar.max, self.bar.value = max(1, run.total), run.done
         self.status.object = "Replications done: " + ", ".join(
             f"{n} {d}/{t}" for n, (d, t) in run.progress().items())
         if not run.over:
@@ -265,6 +277,11 @@ class Page:
 
     def _build(self, run, pending: dict) -> None:
         try:
+            q = pending["question"]
+            if q.reps == "auto":  # the file offered is the one that ran: its replications
+                whatif.write(pending["store"], dataclasses.replace(q, reps=run.reps),
+                             pending["folder"], auto=run.auto_result.text())
+                pending["title"] += f" ({run.auto_result.text()})"
             pending["finding"] = build(run.results(), pending["plan"], pending["title"],
                                        pending["folder"])
         except Exception as err:  # noqa: BLE001 - shown on the page, not a traceback

@@ -54,7 +54,7 @@ class Question:
         proposed_spec: Its components.
         switch_day: Day of the simulation on which the proposed scheme starts.
         days: Days simulated.
-        reps: Replications.
+        reps: Replications, or "auto" (until the headline intervals are precise enough).
     """
 
     current: str
@@ -63,7 +63,7 @@ class Question:
     proposed_spec: dict
     switch_day: int
     days: int
-    reps: int
+    reps: int | str
 
     @property
     def path_name(self) -> str:
@@ -125,7 +125,10 @@ def proposed_name(current: str, proposed: str) -> str:
 def scenario_data(store: Store, q: Question) -> dict:
     """The store's data with the question's three schemes, horizon and replications."""
     data = copy.deepcopy(store.data)
-    data["sim"] = {**(data.get("sim") or {}), "days": q.days, "reps": q.reps}
+    sim = {**(data.get("sim") or {}), "days": q.days}
+    if q.reps != "auto":
+        sim["reps"] = q.reps
+    data["sim"] = sim
     data["schemes"] = {
         q.current: q.current_spec,
         q.proposed: q.proposed_spec,
@@ -150,8 +153,14 @@ def to_yaml(data: dict, header: str = "") -> str:
     return buf.getvalue()
 
 
-def write(store: Store, q: Question, directory: Path) -> Path:
-    """Write the question as ``<directory>/<store name>_whatif.yaml``; return the path."""
+def write(store: Store, q: Question, directory: Path, auto: str | None = None) -> Path:
+    """Write the question as ``<directory>/<store name>_whatif.yaml``; return the path.
+
+    With ``reps: "auto"`` the file keeps the store's ``sim.reps`` until the run has decided;
+    the page then writes it again with the replications run and ``auto``, the line saying how
+    ``--reps auto`` ended (replication r has the same streams in any batch, so the file gives
+    the same numbers).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{store.scenario.name}_whatif.yaml"
     header = (
@@ -159,7 +168,10 @@ def write(store: Store, q: Question, directory: Path) -> Path:
         f"{q.switch_day - 1}, then {q.proposed}\n(scheme {q.path_name}), against staying on "
         f"{q.current}. Run it again with:\n"
         f"  policysim report {path.name} --notebook policy_switch -p switch_scheme {q.path_name}"
+        f" -p reps {q.reps}"
     )
+    if auto:
+        header += f"\nThe page ran {auto}."
     path.write_text(to_yaml(scenario_data(store, q), header), encoding="utf-8")
     return path
 
