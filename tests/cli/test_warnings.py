@@ -17,15 +17,7 @@ from policysim.config.validate import validate_data
 from policysim.experiment.runner import replicate
 from policysim.results.plausibility import result_warnings, scenario_warnings
 
-OK = """\
-name: ok
-sim: {days: 1, reps: 1, seed: 1}
-demand: {daily_volume: 20}
-teams:
-  - {name: A, agents: 1}
-schemes:
-  commission: {base_salary: 3000, commission: {rate: 0.01}}
-"""
+from store_fixtures import OK  # a valid tiny scenario
 
 
 def scenario(**sections) -> Scenario:

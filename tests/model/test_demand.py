@@ -7,7 +7,6 @@ has sd sqrt(sum E); a sample mean of draws with sd s over n buyers has se s / sq
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import math
 
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 
 from policysim.config.schema import Scenario
+from store_fixtures import merged
 from policysim.model.demand import DAY_S, HOUR_S, Calendar, DemandGenerator
 from policysim.model.streams import stream
 
@@ -40,12 +40,7 @@ def make(**over) -> Scenario:
         "teams": [{"name": "A", "agents": 2}],
         "shifts": [{"name": "all", "start": "00:00", "end": "24:00"}],
     }
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**data[key], **copy.deepcopy(value)}
-        else:
-            data[key] = copy.deepcopy(value)
-    return Scenario.model_validate(data)
+    return Scenario.model_validate(merged(data, over))
 
 
 def spike_event(**kw) -> dict:

@@ -9,13 +9,13 @@ tolerance of 4 standard errors of the across-replication mean.
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
 import pytest
 
 from policysim.config.schema import Scenario
+from store_fixtures import all_day_store
 from policysim.model.agents import Agent
 from policysim.model.demand import DAY_S, DemandGenerator
 from policysim.model.engine import Engine
@@ -27,21 +27,7 @@ from policysim.results.metrics import daily_frame, summarize
 
 def make(**over) -> Scenario:
     """A small all-day store; top-level sections merged with ``over``."""
-    data = {
-        "name": "engine-test",
-        "sim": {"days": 2, "period_days": 2},
-        "demand": {"daily_volume": 3000.0, "hour_profile": [1.0] * 24,
-                   "weekday_factor": [1.0] * 7, "events": [],
-                   "patience": {"dist": "exponential", "mean_s": 120.0}},
-        "teams": [{"name": "A", "agents": 3}, {"name": "B", "agents": 3}],
-        "shifts": [{"name": "all", "start": "00:00", "end": "24:00"}],
-    }
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**data[key], **copy.deepcopy(value)}
-        else:
-            data[key] = copy.deepcopy(value)
-    return Scenario.model_validate(data)
+    return all_day_store("engine-test", 2, **over)
 
 
 def run(scn: Scenario, seed: int = 1, rep: int = 0):

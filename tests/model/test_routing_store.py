@@ -8,12 +8,12 @@ first-response histogram, the agents' period records, the demand's own buyer ids
 
 from __future__ import annotations
 
-import copy
 import math
 
 import pytest
 
 from policysim.config.schema import Scenario
+from store_fixtures import all_day_store
 from policysim.model.demand import DAY_S, DemandGenerator
 from policysim.model.engine import Engine
 from policysim.model.workforce import StaticTeam
@@ -23,21 +23,7 @@ MODES = ["sticky", "weighted", "least_loaded", "most_available", "round_robin"]
 
 def make(**over) -> Scenario:
     """A small all-day store; top-level sections merged with ``over``."""
-    data = {
-        "name": "routing-test",
-        "sim": {"days": 3, "period_days": 3},
-        "demand": {"daily_volume": 3000.0, "hour_profile": [1.0] * 24,
-                   "weekday_factor": [1.0] * 7, "events": [],
-                   "patience": {"dist": "exponential", "mean_s": 120.0}},
-        "teams": [{"name": "A", "agents": 3}, {"name": "B", "agents": 3}],
-        "shifts": [{"name": "all", "start": "00:00", "end": "24:00"}],
-    }
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**data[key], **copy.deepcopy(value)}
-        else:
-            data[key] = copy.deepcopy(value)
-    return Scenario.model_validate(data)
+    return all_day_store("routing-test", 3, **over)
 
 
 def routing(**kw) -> dict:

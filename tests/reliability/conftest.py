@@ -15,17 +15,7 @@ from pathlib import Path
 import pytest
 
 
-#: A valid, tiny scenario (one agent, 20 inquiries a day, one day): loads in milliseconds and
-#: runs in a fraction of a second.
-OK = """\
-name: ok
-sim: {days: 1, reps: 1, seed: 1}
-demand: {daily_volume: 20}
-teams:
-  - {name: A, agents: 1}
-schemes:
-  commission: {base_salary: 3000, commission: {rate: 0.01}}
-"""
+from store_fixtures import OK  # a valid tiny scenario
 
 
 @pytest.fixture

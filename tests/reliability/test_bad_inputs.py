@@ -40,15 +40,7 @@ from policysim.errors import ConfigError
 
 DIRECTORY = object()  # sentinel: the scenario path is a directory
 
-OK = """\
-name: ok
-sim: {days: 1, reps: 1, seed: 1}
-demand: {daily_volume: 20}
-teams:
-  - {name: A, agents: 1}
-schemes:
-  commission: {base_salary: 3000, commission: {rate: 0.01}}
-"""
+from store_fixtures import OK  # a valid tiny scenario
 
 H24 = ", ".join(["0"] * 24)
 
