@@ -7,7 +7,7 @@ report is asked for; cli.py adds the command with ``register(app)``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -49,8 +49,10 @@ def report(
         typer.Option("--out", help="Output directory (default: reports/<scenario name>/)."),
     ] = None,
     timeout: Annotated[
-        int, typer.Option("--timeout", min=1, help="Per-cell timeout in seconds.")
-    ] = 1800,
+        Optional[int], typer.Option(
+            "--timeout", min=1, help="Per-cell timeout in seconds (default: none; a large "
+            "store on a busy machine may take longer than any fixed limit).")
+    ] = None,
     kernel: Annotated[str, typer.Option("--kernel", help="Jupyter kernel.")] = "policysim",
 ) -> None:
     """Run a report notebook on a scenario; print the path of its HTML.

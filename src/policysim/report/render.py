@@ -32,7 +32,7 @@ from policysim.report import params as P
 
 _REMOTE_SCRIPT = re.compile(r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>\s*')
 KERNEL = "policysim"
-TIMEOUT_S = 1800
+TIMEOUT_S: int | None = None  # no per-cell limit unless asked (--timeout)
 
 
 def notebooks_dir() -> Path:
@@ -134,7 +134,7 @@ def render(
     out: str | Path | None = None,
     values: dict[str, Any] | None = None,
     kernel: str = KERNEL,
-    timeout: int = TIMEOUT_S,
+    timeout: int | None = TIMEOUT_S,
     log=None,
 ) -> Path:
     """Execute ``notebook`` on ``scenario``; return the path of the HTML report.
@@ -145,7 +145,7 @@ def render(
         out: Output directory (default reports/<scenario name>/).
         values: Typed notebook parameters (besides scenario and out_dir).
         kernel: Jupyter kernel to run in.
-        timeout: Per-cell timeout in seconds.
+        timeout: Per-cell timeout in seconds (None: no limit).
         log: Callable taking a line of progress text (default: stderr).
 
     Raises:
