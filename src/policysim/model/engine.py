@@ -525,7 +525,7 @@ class Engine:
         ev = int(self.is_event)
         self._hourly[ev] += np.array([d.h_inq, d.h_aband, d.h_ans, d.h_frt])
         if self.staffing is not None:
-            record.update(self.staffing.day_record())
+            record.update(self.staffing.day_record(d.h_inq, d.h_aband))
         record.update(self.workforce.on_day_end(self, day) or {})
         self.daily.append(record)
 

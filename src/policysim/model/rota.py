@@ -56,6 +56,7 @@ class DutyRoster:
         self.overtime_days = 0
         self.temp_days = [0] * len(scenario.temp_staff)  # days worked, per temp_staff entry
         self._today: tuple[int, int, int] = (0, 0, 0)  # (working, overtime, temps on duty)
+        self._booked_day = False  # today is a day of an event temporary staff are booked for
 
     # ------------------------------------------------------------- set-up
     def setup(self, engine: Engine) -> None:
@@ -87,6 +88,7 @@ class DutyRoster:
             temp.working = self.scn.temp_staff[index].event in names
             self.temp_days[index] += temp.working
         temps = sum(1 for temp, _ in self._booked if temp.working)
+        self._booked_day = any(t.event in names for t in self.scn.temp_staff)
         if self.rota is None:
             self._today = (0, 0, temps)
             return
@@ -135,15 +137,24 @@ class DutyRoster:
             by_group[base, offset] = by_group.get((base, offset), 0) + 1
         self._known = len(engine.agents)
 
-    def day_record(self) -> dict:
-        """Fields of the day's record: people working (with a rota), temporary agents on duty
-        (with temporary staff)."""
+    def day_record(self, inquiries: list[int], abandoned: list[int]) -> dict:
+        """Fields of the day's record: people working (with a rota); with temporary staff,
+        temporary agents on duty and, on a day of an event temporary staff are booked for
+        (even zero of them), the abandonment in the day's busiest hour (most inquiries; NaN
+        on other days).
+
+        Args:
+            inquiries, abandoned: the day's inquiries and abandoned inquiries by hour.
+        """
         working, overtime, temps = self._today
         out = {}
         if self.rota is not None:
             out.update(working_headcount=working, overtime_days=overtime)
         if self.scn.temp_staff:
             out["temp_staff_on_duty"] = temps
+            peak = int(np.argmax(inquiries))
+            out["peak_hour_abandon_rate"] = (abandoned[peak] / inquiries[peak]
+                                             if self._booked_day and inquiries[peak] else np.nan)
         return out
 
     # ------------------------------------------------------------ periods

@@ -42,6 +42,7 @@ FORMATS = {
     "pay_gini": "{:.3f}",
     "labour_cost": "{:,.0f}",
     "temp_staff_cost": "{:,.0f}",
+    "event_peak_abandon_rate": "{:.2%}",
     "hiring_cost": "{:,.0f}",
     "profit": "{:,.0f}",
     "pay_skill_corr": "{:.3f}",
@@ -107,6 +108,9 @@ def summarize(result: RunResult) -> dict[str, float]:
     }
     if result.staffing is not None:
         out.update(staffing_metrics(result.staffing))
+        if "peak_hour_abandon_rate" in d:
+            peaks = d["peak_hour_abandon_rate"].dropna()
+            out["event_peak_abandon_rate"] = float(peaks.mean()) if len(peaks) else float("nan")
     if result.quit_log is not None:
         out.update(workforce_metrics(result))
     return out
