@@ -143,17 +143,19 @@ def test_flat_salary_paid_in_full_and_all_hands_overtime_at_one_and_a_half_day_r
 
 
 def test_hire_takes_the_least_staffed_seat_on_the_board():
-    # quits on: whoever leaves, each hire lands where its team's shift groups are smallest
-    scn = make(rota={"rotate_shifts_every_days": 0}, sim={"days": 120, "period_days": 30},
-               attrition={"enabled": True, "b0": -0.5}, hiring={"delay_days": 0},
+    """Many quits; shifts rotate every 5 days, so leavers at the ends of days 29 and 59 are on
+    the shift opposite their base one. Each hire lands in the base group of its team with
+    the fewest people, so every team's two shift groups stay 4 and 3 (as at the start)."""
+    scn = make(rota={"rotate_shifts_every_days": 5}, sim={"days": 61, "period_days": 30},
+               attrition={"enabled": True, "b0": 0.5}, hiring={"delay_days": 0},
                schemes={"flat": {"base_salary": 4200}})
     engine = Engine(scn, PaidTeam(scn, "flat"), seed=3)
     res = engine.run()
-    assert res.hire_days, "the test needs hires"
-    for t in (0, 1):  # shifts never rotate here: an agent's shift is its base shift
+    assert len(res.hire_days) >= 4, "the test needs hires"
+    for t in (0, 1):  # on the last day (60) every group has rotated 12 times: back to base
         sizes = [sum(1 for a in engine.agents if a.active and a.team == t and a.shift == s)
                  for s in (0, 1)]
-        assert abs(sizes[0] - sizes[1]) <= 1, sizes
+        assert sorted(sizes) == [3, 4], sizes
 
 
 # ------------------------------------------------------------ temporary staff
