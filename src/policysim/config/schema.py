@@ -29,6 +29,7 @@ from pydantic import (
 
 from policysim.config.dates import DEFAULT_START, date_switches, hour_spans
 from policysim.config.pay import SchemeSpec, Share
+from policysim.config.rota import Rota, TempStaff, check_staffing
 
 
 class Strict(BaseModel):
@@ -109,6 +110,7 @@ class Event(Strict):
     intent_boost: float = 1.0
     pre_sales_share: Probability | None = None
     repeat_yearly: bool = True
+    all_hands: bool = False  # with a rota: everyone works, off days paid as overtime
 
     @model_validator(mode="after")
     def _hours(self) -> Event:
@@ -391,6 +393,8 @@ class Scenario(Strict):
     behaviour: Behaviour = Behaviour()
     attrition: Attrition = Attrition()
     hiring: Hiring = Hiring()
+    rota: Rota | None = None  # None: everyone works every day (docs/model.md section 2)
+    temp_staff: list[TempStaff] = Field(default_factory=list)
     schemes: dict[str, SchemeSpec] = Field(default_factory=dict)
     scheme: str | None = None
 
@@ -420,6 +424,7 @@ class Scenario(Strict):
                 f"found demand but no shift during {hour_spans(gaps)}"
             )
         self._routing_weights(names)
+        check_staffing(self)
         for name, spec in self.schemes.items():
             for switch in spec.schedule or []:
                 target = self.schemes.get(switch.scheme)

@@ -104,7 +104,7 @@ def _write_records(job: Job, engine: Engine, recorder) -> None:
     from policysim.results.records import write_records
 
     scn = job.scenario
-    tables = recorder.tables(engine.agents, engine.agent_records, [t.name for t in scn.teams],
+    tables = recorder.tables([*engine.agents, *engine.temps], engine.agent_records, [t.name for t in scn.teams],
                              [s.name for s in scn.shifts], job.days)
     write_records(Path(job.records) / f"rep{job.rep:03d}", tables, scn)
 

@@ -40,7 +40,7 @@ class Agent:
     __slots__ = (
         "id", "team", "shift", "hired_day", "tenure0_days", "s0", "s_inf", "experience", "skill",
         "cap", "comfort", "threshold", "limit", "sales_effort", "service_effort", "coop",
-        "on_shift", "active", "open", "bucket", "pos", "pool_pos", "over_since", "tables",
+        "on_shift", "active", "working", "open", "bucket", "pos", "pool_pos", "over_since", "tables",
         "vclock", "vtime", "work", "due",
         "last_action", "last_pay", "quit_day", *COUNTERS,
     )
@@ -56,6 +56,7 @@ class Agent:
         self.coop = 0.0
         self.on_shift = False
         self.active = True
+        self.working = True  # in today (a rota's day off, a temporary agent's day without work)
         self.open = 0
         self.bucket = -1
         self.pos = -1

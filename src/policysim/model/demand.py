@@ -82,6 +82,10 @@ class Calendar:
                     yield ev
                     break
 
+    def events_on(self, day: int) -> list:
+        """The events (``demand.events`` entries) covering any hour of ``day``."""
+        return list(self._active(day))
+
     def day(self, day: int) -> tuple[np.ndarray, float, float, bool]:
         """Return (hourly multipliers, intent boost, pre-sales share, is_event) for ``day``."""
         mult = np.ones(24)
@@ -133,6 +137,10 @@ class DemandGenerator:
     def is_event(self, day: int) -> bool:
         """Whether a promotion event covers any hour of ``day``."""
         return self._calendar.day(day)[3]
+
+    def events_on(self, day: int) -> list:
+        """The events (``demand.events`` entries) covering any hour of ``day``."""
+        return self._calendar.events_on(day)
 
     def expected_per_hour(self, day: int) -> np.ndarray:
         """Expected number of inquiries in each hour of ``day``."""

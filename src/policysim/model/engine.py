@@ -46,6 +46,7 @@ from policysim.model.agents import Agent
 from policysim.model.concurrency import LiveWork
 from policysim.model.demand import DAY_S, HOUR_S, RETURN_WINDOW_S, DayDemand, DemandGenerator
 from policysim.model.histogram import HIST_MAX_S, percentiles
+from policysim.model.rota import make_roster
 from policysim.model.routing import make_routing
 from policysim.model.streams import Uniforms, stream
 
@@ -90,6 +91,7 @@ class RunResult:
     days: int = 0
     quit_log: list[dict] | None = None  # one dict per leaver; None without a paid workforce
     hire_days: list[int] | None = None  # the first working day of each hire
+    staffing: dict | None = None  # rota and temporary-staff totals (``DutyRoster.summary``)
 
 
 class _Day:
@@ -135,6 +137,8 @@ class Engine:
         self.demand = DemandGenerator(scenario, seed, rep, point)
         self.rng = lambda name: stream(seed, rep, name, point)
         self.agents: list[Agent] = []
+        self.temps: list[Agent] = []  # temporary agents: routed chats, not on the team
+        self.staffing = make_roster(scenario)  # rota and temporary staff; None without
         self.router = make_routing(scenario, self.rng, lambda: self.env.now)
         self._contacts: dict[int, tuple[Agent, float]] = {}  # buyer -> (agent, time answered)
         pool = scenario.service.message_pool
@@ -165,10 +169,11 @@ class Engine:
         self._t_delay = scenario.service.transfer_delay_s
 
     # ----------------------------------------------------------------- team
-    def add_agent(self, agent: Agent) -> Agent:
-        """Add ``agent`` to the team (on shift if its shift is running now)."""
-        agent.id = len(self.agents)
-        self.agents.append(agent)
+    def add_agent(self, agent: Agent, temp: bool = False) -> Agent:
+        """Add ``agent`` to the team, or as a temporary agent (on shift if its shift is
+        running now)."""
+        agent.id = len(self.agents) + len(self.temps)
+        (self.temps if temp else self.agents).append(agent)
         self.refresh(agent)
         return agent
 
@@ -187,7 +192,7 @@ class Engine:
         tod = self.env.now - self.day * DAY_S
         start, end = self._shift_hours[agent.shift]
         was = agent.on_shift
-        agent.on_shift = agent.active and start <= tod < end
+        agent.on_shift = agent.active and agent.working and start <= tod < end
         agent.tables = self._tables(agent)
         if agent.open > agent.comfort:
             agent.over_since = self.env.now
@@ -443,8 +448,8 @@ class Engine:
         for day in range(self.days):
             for t in bounds:
                 yield env.timeout(day * DAY_S + t - env.now)
-                for a in self.agents:
-                    if a.active:
+                for a in (*self.agents, *self.temps) if self.temps else self.agents:
+                    if a.active and a.working:
                         start, end = self._shift_hours[a.shift]
                         if (start <= t < end) != a.on_shift:
                             self.refresh(a)
@@ -462,6 +467,8 @@ class Engine:
                 for a in self.agents:
                     self._settle_over(a)
                 records = self.workforce.on_period_end(self, day // period_days, day)
+                if self.staffing is not None:
+                    self.staffing.end_period(records)
                 self.agent_records.extend(records)
 
     def _start_day(self, day: int) -> None:
@@ -471,10 +478,12 @@ class Engine:
             self._contacts = {b: c for b, c in self._contacts.items() if c[1] >= old}
         self._d = _Day()
         self.is_event = self.demand.is_event(day)
-        for a in self.agents:
+        if self.staffing is not None:
+            self.staffing.start_day(self, day)
+        for a in (*self.agents, *self.temps) if self.temps else self.agents:
             if a.active:
                 start, end = self._shift_hours[a.shift]
-                a.shift_time += (end - start)
+                a.shift_time += (end - start) * a.working
                 self.refresh(a)
 
     def _close_day(self, day: int) -> None:
@@ -515,12 +524,16 @@ class Engine:
         }
         ev = int(self.is_event)
         self._hourly[ev] += np.array([d.h_inq, d.h_aband, d.h_ans, d.h_frt])
+        if self.staffing is not None:
+            record.update(self.staffing.day_record(d.h_inq, d.h_aband))
         record.update(self.workforce.on_day_end(self, day) or {})
         self.daily.append(record)
 
     def run(self) -> RunResult:
         """Run the horizon and return the records."""
         self.workforce.setup(self)
+        if self.staffing is not None:
+            self.staffing.setup(self)
         self.env.process(self._clock())
         self.env.process(self._shifts())
         self.env.process(self._arrivals())
@@ -534,5 +547,6 @@ class Engine:
         turnover = getattr(self.workforce, "turnover", None)
         quit_log, hire_days = turnover() if turnover else (None, None)
         return RunResult(self.daily, self.agent_records, hourly, self.frt_hist, self.wait_hist,
-                         self.scn, self.days, quit_log, hire_days)
+                         self.scn, self.days, quit_log, hire_days,
+                         None if self.staffing is None else self.staffing.summary())
 

@@ -106,6 +106,8 @@ class PaidTeam(StaticTeam):
         payroll.audit(self.scn, records, members, self._audit)
         metrics = payroll.period_metrics(records)
         pay = payroll.pay_period(self.scn, self.scheme(day), records, members, metrics, self.n_teams)
+        if engine.staffing is not None:  # days off worked on all-hands days (model/rota.py)
+            pay = engine.staffing.pay_overtime(self.scheme(day), records, members, pay)
         self.beliefs.remember(engine, records, members, metrics)
         team = np.array([a.team for a in members])
         for leaver in self.attrition.period_end(engine, records, members, pay, team, day):

@@ -55,6 +55,13 @@ METRICS: dict[str, Metric] = {
     "regretted_quits": Metric("quits of top-quartile agents", "count", -1, "quits"),
     "hires": Metric("hires", "count", 0, "hires"),
     "mean_headcount": Metric("mean headcount", "count", 0, "agents"),
+    "agent_days_worked_share": Metric("share of days on the team people worked", "rate", 0,
+                                      high=1.0),
+    "overtime_days": Metric("days off worked on all-hands days", "count", 0, "days"),
+    "temp_staff_days": Metric("temporary agents' days worked", "count", 0, "days"),
+    "temp_staff_cost": Metric("temporary staff cost", "yuan", -1),
+    "event_peak_abandon_rate": Metric("abandonment in the busiest hour of temporary staff's "
+                                      "event days", "rate", -1, high=1.0),
     "reply_within_180s": Metric("inquiries answered within 3 minutes", "rate", +1, high=1.0),
     "reply_within_30s": Metric("inquiries answered within 30 seconds", "rate", +1, high=1.0),
     "first_response_mean_s": Metric("mean first response of answered buyers", "seconds", -1),

@@ -33,6 +33,7 @@ FORMATS = {
     "returning_same_agent_share": "{:.1%}",
     "novice_chat_share": "{:.1%}",
     "mean_headcount": "{:.1f}",
+    "agent_days_worked_share": "{:.1%}",
     "quits": "{:.1f}",
     "annual_turnover_rate": "{:.1%}",
     "new_hire_90d_quit_rate": "{:.1%}",
@@ -40,6 +41,8 @@ FORMATS = {
     "hires": "{:.1f}",
     "pay_gini": "{:.3f}",
     "labour_cost": "{:,.0f}",
+    "temp_staff_cost": "{:,.0f}",
+    "event_peak_abandon_rate": "{:.2%}",
     "hiring_cost": "{:,.0f}",
     "profit": "{:,.0f}",
     "pay_skill_corr": "{:.3f}",
@@ -103,8 +106,27 @@ def summarize(result: RunResult) -> dict[str, float]:
         "message_share": _ratio(d["messages"].sum() + d["bot_resolved"].sum(), inq),
         "mean_headcount": float(d["headcount"].mean()),
     }
+    if result.staffing is not None:
+        out.update(staffing_metrics(result.staffing))
+        if "peak_hour_abandon_rate" in d:
+            peaks = d["peak_hour_abandon_rate"].dropna()
+            out["event_peak_abandon_rate"] = float(peaks.mean()) if len(peaks) else float("nan")
     if result.quit_log is not None:
         out.update(workforce_metrics(result))
+    return out
+
+
+def staffing_metrics(staffing: dict) -> dict[str, float]:
+    """Rota and temporary-staff metrics (docs/model.md section 7): with a rota, the share of
+    days people on the team worked (and the days off they worked on all-hands days); with
+    temporary staff, what they cost."""
+    out = {}
+    if staffing["rota"]:
+        out["agent_days_worked_share"] = _ratio(staffing["days_worked"], staffing["person_days"])
+        out["overtime_days"] = float(staffing["overtime_days"])
+    if staffing["temp_days"]:
+        out["temp_staff_days"] = float(sum(staffing["temp_days"]))
+        out["temp_staff_cost"] = staffing["temp_cost"]
     return out
 
 
@@ -118,8 +140,10 @@ def workforce_metrics(result: RunResult) -> dict[str, float]:
     headcount = np.mean([d["headcount"] for d in result.daily]) if result.daily else 0.0
     quits = len(quit_log)
     revenue = sum(d["revenue"] for d in result.daily)
-    labour = float(pays.sum())
-    mean_pay = labour / max(1.0, headcount * days / scn.sim.period_days)
+    pay_total = float(pays.sum())
+    mean_pay = pay_total / max(1.0, headcount * days / scn.sim.period_days)
+    # temporary agents' day rates are labour cost too (not pay of the team's agents)
+    labour = pay_total + (result.staffing["temp_cost"] if result.staffing else 0.0)
     hires = len(hire_days)
     monthly_pay = mean_pay * MONTH_DAYS / scn.sim.period_days
     hiring_cost = hires * scn.hiring.cost_months_of_pay * monthly_pay
