@@ -111,11 +111,6 @@ def _coverage(cals, truth: dict) -> dict[str, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap (issue 14 stays open): the handle-time estimator fits the fixed-pace law "
-    "(a chat's pace set by the load at its start); the engine now runs live concurrency "
-    "(limited processor sharing, issue 11), so recovery of the concurrency law fails. "
-    "strict: this test must start failing as xfail once the estimator fits the live law"))
 def test_mechanics_parameters_recovered(mechanics):
     _, cals = mechanics
     counts = _coverage(cals, TRUTH)
