@@ -168,7 +168,7 @@ class LiveLaw:
     def fit(self, learn: bool) -> LiveFit:
         """Fit ``alpha`` and ``delta`` (and the learning curve if ``learn``)."""
         q0 = [0.5, 0.2] + ([0.0, np.log(100.0)] if learn else [])
-        q, _, f = mle(self.profile_nll, q0)
+        q, _, f = mle(self.profile_nll, q0, information=False)
         _, r, c = self._parts(q)
         s2 = float(np.mean(r ** 2))
         full = np.r_[q, np.log(s2)]

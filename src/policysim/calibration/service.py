@@ -237,7 +237,8 @@ def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_pe
         eta = q[0] + q[1] * kr + off
         return -eta - yr * np.exp(-eta)
 
-    q, _, _ = mle(lambda q: -float(np.sum(llr(q))), [np.log(np.mean(yr)), 0.1])
+    q, _, _ = mle(lambda q: -float(np.sum(llr(q))), [np.log(np.mean(yr)), 0.1],
+                  information=False)
     covr, dofr = cluster_cov(llr, q, chats["handler"].to_numpy(dtype=object)[use])
     tr = t95(dofr)
     for key, i, tf in (("service.reply_base_s", 0, lambda c: np.exp(c - sig_a2)),
@@ -289,12 +290,13 @@ def fit_conversion(chats: pd.DataFrame, k: np.ndarray, s: np.ndarray, ordinary: 
     wz = wz / wz.sum()
     spread = c.a_intent * d.intent_sd
 
-    def probs(p):
+    def probs(p, slope: bool = True):
         e = special.expit((p[codes] + X @ p[m:])[:, None] + spread * z[None, :])
-        return np.clip(e @ wz, 1e-12, 1 - 1e-12), (e * (1 - e)) @ wz
+        prob = np.clip(e @ wz, 1e-12, 1 - 1e-12)
+        return prob, ((e * (1 - e)) @ wz if slope else None)
 
     def nll(p):
-        prob, _ = probs(p)
+        prob, _ = probs(p, slope=False)
         return -float(np.sum(y * np.log(prob) + (1 - y) * np.log1p(-prob)))
 
     def obs_scores(p):
@@ -305,7 +307,7 @@ def fit_conversion(chats: pd.DataFrame, k: np.ndarray, s: np.ndarray, ordinary: 
         g = obs_scores(p)
         return -np.r_[np.bincount(codes, g, minlength=m), X.T @ g]
 
-    p, _, _ = mle(nll, np.r_[np.zeros(m), 0.3, 0.1], grad)
+    p, _, _ = mle(nll, np.r_[np.zeros(m), 0.3, 0.1], grad, information=False)
     # within-agent slopes: cluster-robust sandwich from analytic scores
     H = np.column_stack([(grad(p + e) - grad(p - e)) / 2e-5
                          for e in np.eye(len(p)) * 1e-5])
