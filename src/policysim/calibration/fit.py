@@ -74,11 +74,19 @@ def hessian(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
     return H
 
 
-def mle(nll: Callable[[np.ndarray], float], x0, grad=None) -> tuple[np.ndarray, np.ndarray, float]:
-    """Minimise ``nll``; return (estimate, covariance from the observed information, nll)."""
+def mle(nll: Callable[[np.ndarray], float], x0, grad=None, information: bool = True
+        ) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """Minimise ``nll``; return (estimate, covariance from the observed information, nll).
+
+    With ``information=False`` the covariance is not computed (None): for a caller that
+    builds its own (cluster-robust) covariance, since the central-difference Hessian costs
+    about ``2 n^2`` likelihood evaluations for ``n`` parameters.
+    """
     res = optimize.minimize(nll, np.asarray(x0, dtype=float), jac=grad, method="BFGS")
     if not np.all(np.isfinite(res.x)):
         raise ArithmeticError("the likelihood has no finite optimum")
+    if not information:
+        return res.x, None, float(res.fun)
     H = hessian(nll, res.x)
     try:
         cov = np.linalg.inv(H)

@@ -13,13 +13,18 @@ assignment and the agent's reply (interval-censored); an answered buyer was pati
 until the first reply (right-censored). Exponential and lognormal laws are both fitted;
 the one with the lower AIC is written.
 
-*Handle time* (first reply to end of answered chats) is log-linear in ``ln k`` with an
-after-sales shift and the learning curve ``s(t) = 1 - (1 - s0_ratio) exp(-t / T)`` in
-tenure days ``t`` (``learning_tau_chats = T x chats per agent-day``), fitted by nonlinear
-least squares. The spread of agents' mean residuals beyond their sampling noise gives
-``ability_sigma``. *Reply delay* (assignment to first reply, or to the end for a buyer who
-left before it, so that slow replies are not selected out) is exponential with log mean
-linear in ``k - 1`` and the same skill offset. *Conversion* of pre-sales chats on ordinary
+*Handle time* follows the engine's live concurrency: a chat's work after its first reply
+is done at the per-chat speed of its agent's load *at each moment*, so its duration is
+fitted by maximum likelihood against the agent's whole load path while it ran
+(:mod:`policysim.calibration.concurrency`): ``concurrency_alpha``, an after-sales shift and
+the learning curve ``s(t) = 1 - (1 - s0_ratio) exp(-t / T)`` in tenure days ``t``
+(``learning_tau_chats = T x chats per agent-day``), each agent with its own intercept.
+The spread of agents' intercepts beyond their sampling noise gives ``ability_sigma``, their
+mean ``handle_base_s``.
+
+*Reply delay* (assignment to first reply, or to the end for a buyer who left before it, so
+that slow replies are not selected out) is exponential with log mean linear in ``k - 1``
+(the load at assignment: the engine draws the reply then) and the same skill offset. *Conversion* of pre-sales chats on ordinary
 days is a logit in ``ln(1 + frt / w0)``, ``k - 1`` and skill, with the buyer's unobserved
 intent integrated out (Gauss-Hermite). *Rating* is a linear model of
 ``logit((rating - 1) / 4)``. Chats of one agent share its ability, so intervals are
@@ -31,8 +36,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.polynomial.hermite_e import hermegauss
-from scipy import optimize, special, stats
+from scipy import special, stats
 
+from policysim.calibration import concurrency as cc
 from policysim.calibration.fit import Estimate, Kept, cluster_cov, mle, se_of, t95, thin, wald
 from policysim.config.schema import Scenario
 
@@ -123,13 +129,10 @@ def fit_patience(chats: pd.DataFrame) -> tuple[list[Estimate], list[Kept], dict]
     return est, [], info
 
 
-def _curve(t, rho, T):
-    return 1.0 - (1.0 - rho) * np.exp(-t / T)
-
-
 def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_per_day: float
                 ) -> tuple[list[Estimate], list[Kept], dict]:
-    """Handle time with the learning curve, ability spread, and the reply-delay law."""
+    """Handle time under live concurrency with the learning curve, ability spread, and the
+    reply-delay law."""
     svc, ag = DEFAULTS.service, DEFAULTS.agents
     est: list[Estimate] = []
     kept: list[Kept] = []
@@ -138,93 +141,81 @@ def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_pe
     ans = (~chats["abandoned"].to_numpy(bool)) & np.isfinite(reply) & np.isfinite(ended) & (
         ended > reply) & np.isfinite(k)
     pre = chats["pre"].to_numpy()
-    rows = thin(ans & np.isfinite(pre))
-    y = np.log(ended[rows] - reply[rows])
-    lk, after, ten = np.log(k[rows]), 1.0 - pre[rows], tenure[rows]
-    agent = chats["handler"].to_numpy(dtype=object)[rows]
-    has_t = np.isfinite(ten)
-    learn = has_t.mean() > 0.5 and np.ptp(ten[has_t]) > 60 if has_t.any() else False
+    ten_all = tenure
+    has_t = np.isfinite(ten_all)
+    cand = ans & np.isfinite(pre)
+    learn = bool(has_t[cand].mean() > 0.5 and np.ptp(ten_all[cand & has_t]) > 60) \
+        if (cand & has_t).any() else False
+    rows = thin(cand & has_t if learn else cand)
     info: dict = {"handled": int(rows.sum())}
     if rows.sum() < 200:
         kept.append(Kept("service", f"only {int(rows.sum())} answered chats with times"))
         return est, kept, {**info, "skill": lambda t: np.ones_like(t, dtype=float)}
-    if learn:
-        y, lk, after, ten, agent = y[has_t], lk[has_t], after[has_t], ten[has_t], agent[has_t]
-
-    fixed = np.zeros(len(y))  # a fixed skill offset (the default curve), if chosen
-
-    def resid(p):
-        base = p[0] + p[1] * lk + p[2] * after + fixed
-        if len(p) > 3:
-            base = base - np.log(_curve(ten, special.expit(p[3]), np.exp(p[4])))
-        return y - base
-
-    p0 = [float(np.mean(y)), 0.5, 0.2] + ([0.0, np.log(100.0)] if learn else [])
-    p = optimize.least_squares(resid, p0, method="lm").x
-    s2 = float(np.mean(resid(p) ** 2))
-    cov, dof = cluster_cov(lambda q: -0.5 * resid(q) ** 2 / s2, p, agent)
+    T, k_end = cc.exposure(chats, rows)
+    law = cc.LiveLaw(T, k_end, 1.0 - pre[rows], ten_all[rows],
+                     chats["handler"].to_numpy(dtype=object)[rows])
+    fit = law.fit(learn)
     curve = "fitted" if learn else "none"
-    if learn and not (se_of(cov, 3) < MAX_SE_LEARNING and se_of(cov, 4) < MAX_SE_LEARNING):
+    if learn and not cc.learning_identified(fit, MAX_SE_LEARNING):
         # the curve's shape is not identified: choose between no learning and the default
-        # curve (same number of parameters) by the residual sum of squares
+        # curve (same number of parameters) by the likelihood
         learn = False
-        flat = optimize.least_squares(resid, p0[:3], method="lm")
+        flat = law.fit(False)
         T0 = ag.learning_tau_chats / chats_per_day
-        fixed = -np.log(_curve(ten, ag.s0_ratio, T0))
-        dflt = optimize.least_squares(resid, p0[:3], method="lm")
-        if flat.cost <= dflt.cost:
-            fixed[:] = 0.0
-            curve, p = "none", flat.x
+        law.fixed = np.log(cc.learning_curve(law.tenure, ag.s0_ratio, T0))
+        dflt = law.fit(False)
+        if flat.nll <= dflt.nll:
+            law.fixed[:] = 0.0
+            curve, fit = "none", flat
         else:
-            curve, p = "default", dflt.x
-        s2 = float(np.mean(resid(p) ** 2))
-        cov, dof = cluster_cov(lambda q: -0.5 * resid(q) ** 2 / s2, p, agent)
-        info["learning_choice"] = {"none": float(flat.cost), "default": float(dflt.cost)}
-    r = resid(p)
-    tq = t95(dof)
-    # ability: variance of agents' mean residuals beyond their sampling noise
-    g = pd.DataFrame({"a": agent, "r": r}).groupby("a")["r"].agg(["mean", "var", "size"])
-    sig_a2 = max(0.0, float(g["mean"].var() - np.mean(g["var"].fillna(s2) / g["size"])))
-    m = len(g)
-    noise = float(np.mean(g["var"].fillna(s2) / g["size"]))
-    # chi-square interval of the variance of agents' means, less their sampling noise
-    var_m = sig_a2 + noise
+            curve, fit = "default", dflt
+        info["learning_choice"] = {"none": flat.nll, "default": dflt.nll}
+    tq = t95(fit.dof)
+    # ability: variance of agents' intercepts beyond their sampling noise
+    m, c_a, s2 = len(fit.intercepts), fit.intercepts, fit.sigma2
+    noise = float(np.mean(s2 / fit.counts))
+    var_m = float(np.var(c_a, ddof=1)) if m > 1 else 0.0
+    sig_a2 = max(0.0, var_m - noise)
+    # chi-square interval of the variance of agents' intercepts, less their sampling noise
     a_lo = max(0.0, (m - 1) * var_m / stats.chi2.ppf(0.975, max(1, m - 1)) - noise)
     a_hi = max(0.0, (m - 1) * var_m / stats.chi2.ppf(0.025, max(1, m - 1)) - noise)
-    handle_sigma2 = max(1e-6, s2 - sig_a2)
     eff_pre = 1 + svc.effort_stretch * (ag.default_sales_effort + ag.default_service_effort) / 2
     eff_after = 1 + svc.effort_stretch * ag.default_service_effort
-    shift = handle_sigma2 / 2 - sig_a2 / 2  # E[M] = 1 and E[-ln s_inf] = sigma_a^2 / 2
-    how = f"log handle time, cluster-robust by agent ({m} agents)"
+    shift = s2 / 2 - sig_a2 / 2  # E[ln M] = -sigma^2 / 2 and E[-ln s_inf] = sigma_a^2 / 2
+    how = f"live-concurrency MLE of handle times, cluster-robust by agent ({m} agents)"
+
+    theta = np.r_[fit.p, np.log(s2)]
 
     def tci(key, i, transform, note=how):
-        se = se_of(cov, i)
-        v, lo, hi = transform(p[i]), transform(p[i] - tq * se), transform(p[i] + tq * se)
+        se = se_of(fit.cov, i)
+        v, lo, hi = (transform(theta[i]), transform(theta[i] - tq * se),
+                     transform(theta[i] + tq * se))
         return Estimate(key, float(v), float(min(lo, hi)), float(max(lo, hi)), note)
 
-    est.append(tci("service.handle_base_s", 0, lambda c: np.exp(c + shift) / eff_pre))
-    est.append(tci("service.concurrency_alpha", 1, lambda v: v))
-    est.append(tci("service.after_sales_handle_factor", 2,
+    base = _level(c_a, "service.handle_base_s", -shift, how)
+    to_base = lambda v: float(np.exp(v) / eff_pre)  # noqa: E731
+    est.append(Estimate(base.key, to_base(base.value), to_base(base.low), to_base(base.high),
+                        base.how))
+    est.append(tci("service.concurrency_alpha", 0, lambda v: v))
+    est.append(tci("service.after_sales_handle_factor", 1,
                    lambda v: np.exp(v) * eff_pre / eff_after))
-    # its variance: the pooled residual variance's plus the ability variance's (chi-square
-    # interval width / 3.92), which is subtracted from it
-    se_h = float(np.sqrt(2 * s2**2 / len(y) + ((a_hi - a_lo) / 3.92) ** 2))
-    est.append(wald("service.handle_sigma", handle_sigma2, se_h,
-                    "residual sd within agents", lambda v: float(np.sqrt(max(v, 0.0)))))
+    n_s2 = len(fit.p)
+    est.append(tci("service.handle_sigma", n_s2, lambda v: float(np.sqrt(np.exp(v))),
+                   how + "; residual sd within agents"))
     est.append(Estimate("agents.ability_sigma", float(np.sqrt(sig_a2)), float(np.sqrt(a_lo)),
-                        float(np.sqrt(a_hi)), f"spread of agents' mean handle times ({m} agents)"))
+                        float(np.sqrt(a_hi)), f"spread of agents' own handle times ({m} agents)"))
     if learn:
-        est.append(tci("agents.s0_ratio", 3, special.expit, how + "; learning curve"))
-        est.append(tci("agents.learning_tau_chats", 4, lambda v: np.exp(v) * chats_per_day,
+        est.append(tci("agents.s0_ratio", 2, special.expit, how + "; learning curve"))
+        est.append(tci("agents.learning_tau_chats", 3, lambda v: np.exp(v) * chats_per_day,
                        how + f"; {chats_per_day:.0f} chats per agent-day"))
-        rho, T = special.expit(p[3]), np.exp(p[4])
-        skill = lambda t: np.where(np.isfinite(t), _curve(np.nan_to_num(t, nan=1e9), rho, T), 1.0)  # noqa: E731
+        rho, T = special.expit(fit.p[2]), np.exp(fit.p[3])
+        skill = lambda t: np.where(np.isfinite(t), cc.learning_curve(np.nan_to_num(t, nan=1e9), rho, T), 1.0)  # noqa: E731
     elif curve == "default":
         kept += [Kept("agents.s0_ratio", "learning curve not identified; the default curve "
                                          "fits handle times better than none"),
                  Kept("agents.learning_tau_chats", "learning curve not identified")]
         T0 = ag.learning_tau_chats / chats_per_day
-        skill = lambda t: np.where(np.isfinite(t), _curve(np.nan_to_num(t, nan=1e9), ag.s0_ratio, T0), 1.0)  # noqa: E731
+        skill = lambda t: np.where(np.isfinite(t), cc.learning_curve(np.nan_to_num(t, nan=1e9), ag.s0_ratio, T0), 1.0)  # noqa: E731
     else:
         if "learning_choice" in info:
             est.append(Estimate("agents.learning", False, None, None,
@@ -233,7 +224,7 @@ def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_pe
         else:
             kept.append(Kept("agents.learning", "no roster tenures to see learning in"))
         skill = lambda t: np.ones_like(t, dtype=float)  # noqa: E731
-    info.update(skill=skill, sigma_a2=sig_a2, curve=curve)
+    info.update(skill=skill, sigma_a2=sig_a2, curve=curve, live=fit)
 
     # reply delay: exponential, log mean c + ln(1 + f)(k - 1) - ln s(t)
     has_agent = pd.notna(chats["handler"]).to_numpy() & np.isfinite(assigned) & np.isfinite(k)
@@ -246,7 +237,8 @@ def fit_service(chats: pd.DataFrame, k: np.ndarray, tenure: np.ndarray, chats_pe
         eta = q[0] + q[1] * kr + off
         return -eta - yr * np.exp(-eta)
 
-    q, _, _ = mle(lambda q: -float(np.sum(llr(q))), [np.log(np.mean(yr)), 0.1])
+    q, _, _ = mle(lambda q: -float(np.sum(llr(q))), [np.log(np.mean(yr)), 0.1],
+                  information=False)
     covr, dofr = cluster_cov(llr, q, chats["handler"].to_numpy(dtype=object)[use])
     tr = t95(dofr)
     for key, i, tf in (("service.reply_base_s", 0, lambda c: np.exp(c - sig_a2)),
@@ -298,12 +290,13 @@ def fit_conversion(chats: pd.DataFrame, k: np.ndarray, s: np.ndarray, ordinary: 
     wz = wz / wz.sum()
     spread = c.a_intent * d.intent_sd
 
-    def probs(p):
+    def probs(p, slope: bool = True):
         e = special.expit((p[codes] + X @ p[m:])[:, None] + spread * z[None, :])
-        return np.clip(e @ wz, 1e-12, 1 - 1e-12), (e * (1 - e)) @ wz
+        prob = np.clip(e @ wz, 1e-12, 1 - 1e-12)
+        return prob, ((e * (1 - e)) @ wz if slope else None)
 
     def nll(p):
-        prob, _ = probs(p)
+        prob, _ = probs(p, slope=False)
         return -float(np.sum(y * np.log(prob) + (1 - y) * np.log1p(-prob)))
 
     def obs_scores(p):
@@ -314,7 +307,7 @@ def fit_conversion(chats: pd.DataFrame, k: np.ndarray, s: np.ndarray, ordinary: 
         g = obs_scores(p)
         return -np.r_[np.bincount(codes, g, minlength=m), X.T @ g]
 
-    p, _, _ = mle(nll, np.r_[np.zeros(m), 0.3, 0.1], grad)
+    p, _, _ = mle(nll, np.r_[np.zeros(m), 0.3, 0.1], grad, information=False)
     # within-agent slopes: cluster-robust sandwich from analytic scores
     H = np.column_stack([(grad(p + e) - grad(p - e)) / 2e-5
                          for e in np.eye(len(p)) * 1e-5])

@@ -9,9 +9,12 @@ months at the period's end and whether the agent quit in it; the logit
 
 (``peak`` kept at its default; the shortfall below the team's median pay where payroll is
 given) is fitted by maximum likelihood with the model's exposure rule
-``p = 1 - (1 - sigmoid(x))^(days / 30)``. Terms the records cannot separate (pay against the
-outside wage, stress, recognition, denied bonuses) are absorbed into ``b0`` and written as 0,
-so the calibrated store quits at the fitted rate.
+``p = 1 - (1 - sigmoid(x))^(days / 30)``. Only quits are events: a dismissal censors the
+agent at the start of the period it ends (the store decided at that period's end, so
+whether the agent would have quit then is not seen); so does any other leave reason. Terms
+the records cannot separate (pay against the outside wage, stress, recognition, denied
+bonuses) are absorbed into ``b0`` and written as 0, so the calibrated store quits at the
+fitted rate.
 
 *Hiring delay*: each quit is paired with the next hire into the same team; the delay is the
 median gap (interval from the binomial order statistics).
@@ -41,7 +44,10 @@ def person_periods(roster: pd.DataFrame, span: int, payroll: pd.DataFrame | None
             first, last = max(lo, a.hired), min(hi, left)
             if last <= first:
                 continue
-            quit_ = bool(np.isfinite(left) and lo < left <= hi and a.reason == "quit")
+            leaves = bool(np.isfinite(left) and lo < left <= hi)
+            if leaves and a.reason != "quit":
+                break  # whether they would have quit this period is not seen: censored
+            quit_ = leaves and a.reason == "quit"
             rows.append((a.agent, a.team, p, last - first, (hi - a.hired) / PERIOD, quit_))
     df = pd.DataFrame(rows, columns=["agent", "team", "period", "days", "months", "quit"])
     if payroll is not None and not df.empty:

@@ -89,7 +89,7 @@ def run_job(job: Job) -> Outcome:
                     days=job.days, recorder=recorder)
     result: RunResult = engine.run()
     if recorder is not None:
-        _write_records(job, engine, recorder)
+        _write_records(job, engine, recorder, result.quit_log)
     tag = {"rep": job.rep, "scheme": job.scheme or "", "point": job.point}
     daily = daily_frame(result).assign(**tag)
     agents = pd.DataFrame(result.agents).assign(**tag)
@@ -97,15 +97,16 @@ def run_job(job: Job) -> Outcome:
     return Outcome(job, summarize(result), daily, agents, hourly)
 
 
-def _write_records(job: Job, engine: Engine, recorder) -> None:
+def _write_records(job: Job, engine: Engine, recorder, leavers: list[dict] | None) -> None:
     """Write the replication's chats, roster and payroll tables to ``records/repNNN/``."""
     from pathlib import Path
 
     from policysim.results.records import write_records
 
     scn = job.scenario
-    tables = recorder.tables([*engine.agents, *engine.temps], engine.agent_records, [t.name for t in scn.teams],
-                             [s.name for s in scn.shifts], job.days)
+    tables = recorder.tables([*engine.agents, *engine.temps], engine.agent_records,
+                             [t.name for t in scn.teams], [s.name for s in scn.shifts], job.days,
+                             leavers)
     write_records(Path(job.records) / f"rep{job.rep:03d}", tables, scn)
 
 

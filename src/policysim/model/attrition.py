@@ -98,7 +98,8 @@ class Attrition:
             return []
         p, pay = quit_probability(self.scn, records, members, pay, team, day, self.n_teams)
         leaving = (u < p) & np.array([a.active for a in members])
-        leaving |= self.dismissed(members, pay)
+        dismissed = self.dismissed(members, pay)
+        leaving |= dismissed
         skills = np.array([a.skill for a in engine.agents if a.active])
         top = np.quantile(skills, 0.75) if len(skills) else np.inf
         leavers = []
@@ -106,7 +107,7 @@ class Attrition:
             a = members[i]
             self.quit_log.append({"day": day, "agent": a.id, "hired_day": a.hired_day,
                                   "tenure_days": a.tenure_days(day + 1), "top_quartile": a.skill >= top,
-                                  "pay": float(pay[i])})
+                                  "pay": float(pay[i]), "dismissed": bool(dismissed[i])})
             a.quit_day = day
             engine.remove_agent(a)
             records[i]["quit"] = True

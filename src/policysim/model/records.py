@@ -98,7 +98,8 @@ class ChatRecorder:
         self.ended_at[self._row(dd, i)] = t
 
     def tables(self, agents, agent_records: list[dict], team_names: list[str],
-               shift_names: list[str], days: int) -> dict[str, dict[str, np.ndarray]]:
+               shift_names: list[str], days: int, leavers: list[dict] | None = None
+               ) -> dict[str, dict[str, np.ndarray]]:
         """The chats, roster and payroll tables as columns (times in seconds, days as numbers).
 
         Args:
@@ -106,6 +107,8 @@ class ChatRecorder:
             agent_records: The engine's per-period agent records (with ``pay`` if paid).
             team_names, shift_names: Names of the scenario's teams and shifts.
             days: Horizon of the run (days).
+            leavers: The attrition log (one dict per leaver, ``dismissed`` true where the
+                model dismissed the agent); a leaver not marked dismissed quit.
         """
         n = len(self.arrived_at)
         agent = np.asarray(self.agent, dtype=np.int64)
@@ -131,7 +134,10 @@ class ChatRecorder:
             "left_on": np.array([a.quit_day + 1 if a.quit_day >= 0 else -1 for a in agents]),
             "shift": np.array([shift_names[a.shift] for a in agents], dtype=object),
         }
-        roster["leave_reason"] = np.where(roster["left_on"] >= 0, "quit", "")
+        fired = {q["agent"] for q in leavers or () if q.get("dismissed")}
+        roster["leave_reason"] = np.array(
+            ["" if left < 0 else "dismissed" if a.id in fired else "quit"
+             for a, left in zip(agents, roster["left_on"])], dtype=object)
         paid = [r for r in agent_records if "pay" in r]
         payroll = {
             "agent_id": np.array([r["agent"] for r in paid], dtype=np.int64),
