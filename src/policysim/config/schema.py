@@ -345,6 +345,7 @@ class Hiring(Strict):
     enabled: bool = True
     delay_days: int = Field(default=30, ge=0, le=365)
     cost_months_of_pay: NonNegFloat = 3.0
+    sorting_strength: NonNegFloat = 0.0  # 0: one pool whatever the scheme (model/sorting.py)
 
 
 class Sim(Strict):

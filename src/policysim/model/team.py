@@ -30,6 +30,7 @@ from policysim.model.beliefs import Beliefs
 from policysim.model.engine import Engine
 from policysim.model.hiring import Hiring
 from policysim.model.schemes import scheme_at
+from policysim.model.sorting import Evidence
 from policysim.model.workforce import NOVICE_DAYS, StaticTeam
 
 
@@ -73,7 +74,8 @@ class PaidTeam(StaticTeam):
         self._choice = engine.rng("behaviour.choice")
         self.attrition = Attrition(self.scn, self.n_teams, engine.rng("workforce.quits"))
         self._audit = engine.rng("workforce.audit")
-        self.hiring = Hiring(self.scn, engine.rng("workforce.hires"))
+        self.hiring = Hiring(self.scn, engine.rng("workforce.hires"),
+                             engine.rng("workforce.applicants"))
         super().setup(engine)
         self._choose(engine, [a for a in engine.agents if a.active], day=0)
 
@@ -108,6 +110,13 @@ class PaidTeam(StaticTeam):
         pay = payroll.pay_period(self.scn, self.scheme(day), records, members, metrics, self.n_teams)
         self.beliefs.remember(engine, records, members, metrics)
         team = np.array([a.team for a in members])
+        if self.hiring.sorting:
+            self.hiring.observe(Evidence(metrics, np.array([a.skill for a in members]), team,
+                                         np.array([r["present"] for r in records]), self.n_teams,
+                                         self.scn.sim.period_days), self.scheme)
+        if "sorting_strength" in self.scn.hiring.model_fields_set:
+            for r, a in zip(records, members):
+                r["ability"], r["hired_day"] = a.s_inf, a.hired_day
         for leaver in self.attrition.period_end(engine, records, members, pay, team, day):
             self.hiring.vacancy(day, leaver)
         self.reset_period(engine)
