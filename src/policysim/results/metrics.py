@@ -39,6 +39,7 @@ FORMATS = {
     "regretted_quits": "{:.1f}",
     "hires": "{:.1f}",
     "new_hire_mean_skill": "{:.3f}",
+    "promotions": "{:.1f}",
     "pay_gini": "{:.3f}",
     "labour_cost": "{:,.0f}",
     "hiring_cost": "{:,.0f}",
@@ -158,7 +159,22 @@ def workforce_metrics(result: RunResult) -> dict[str, float]:
         "coop_share": float(np.mean([r["coop"] > 0 for r in recs])) if recs else 0.0,
         "belief_error_routed": belief_error_routed(recs),
         **hire_metrics(scn, recs),
+        **ladder_metrics(scn, recs),
     }
+
+
+def ladder_metrics(scn, records: list[dict]) -> dict[str, float]:
+    """With a career ladder: ``promotions`` (moves up at reviews over the run) and
+    ``level_mix_NAME`` (the share of the agents on the team at the end at each level)."""
+    if scn.ladder is None:
+        return {}
+    out = {"promotions": float(sum(bool(r.get("promoted")) for r in records))}
+    last = max((r["period"] for r in records), default=-1)
+    end = [r["level"] for r in records
+           if r["period"] == last and r["active"] and not r.get("quit", False)]
+    for level in scn.ladder.levels:
+        out[f"level_mix_{level.name}"] = end.count(level.name) / len(end) if end else 0.0
+    return out
 
 
 def hire_metrics(scn, records: list[dict]) -> dict[str, float]:
