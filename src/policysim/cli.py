@@ -243,10 +243,11 @@ def compare(
     auto = _auto(reps, precision, max_reps)
     scn = _load(scenario, set_, days, reps, seed)
     names, base = pick_schemes(scn, schemes, baseline)
+    if equal_cost:
+        check_equal_cost(auto)
     notes = _warn(scenario_warnings(scn))
     bar = _progress(len(names) * (auto.cap if auto else scn.sim.reps), json_)
     if equal_cost:
-        check_equal_cost(auto)
         result = equal_cost_compare(scn, names, base, workers, _on_done(bar, out, scn))
     else:
         result = compare_schemes(scn, names, base, workers=workers,

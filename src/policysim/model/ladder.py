@@ -29,8 +29,7 @@ from policysim.config.ladder import Ladder
 from policysim.config.pay import METRICS
 from policysim.model.agents import Agent
 from policysim.model.schemes import PayContext, PayFunction
-
-MONTH_DAYS = 30.0
+from policysim.model.workforce import MONTH_DAYS
 
 
 def base_salary(scheme: PayFunction) -> float:

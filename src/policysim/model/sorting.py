@@ -29,12 +29,12 @@ import numpy as np
 
 from policysim.config.pay import METRICS
 from policysim.model.schemes import PayContext, PayFunction
+from policysim.model.workforce import MONTH_DAYS
 
 #: Applicants seen at most for one vacancy (beyond it the most willing is hired).
 MAX_APPLICANTS = 256
 #: Applicants evaluated together (their abilities and uniforms are drawn in blocks).
 BATCH = 16
-MONTH_DAYS = 30.0
 
 
 class Evidence:
