@@ -233,18 +233,25 @@ def compare(
     workers: WorkersOpt = None,
     precision: PrecisionOpt = None,
     max_reps: MaxRepsOpt = 40,
+    equal_cost: Annotated[bool, typer.Option("--equal-cost", help="Scale each scheme's variable pay to cost what the baseline does.")] = False,
 ) -> None:
     """Run each scheme on the same buyers and print paired differences from the baseline."""
     from policysim.experiment.compare import compare_schemes, pick_schemes, pay_by_tenure
+    from policysim.experiment.equal_cost import check_equal_cost, equal_cost_compare
     from policysim.results.plausibility import result_warnings, scenario_warnings
 
     auto = _auto(reps, precision, max_reps)
     scn = _load(scenario, set_, days, reps, seed)
     names, base = pick_schemes(scn, schemes, baseline)
+    if equal_cost:
+        check_equal_cost(auto)
     notes = _warn(scenario_warnings(scn))
     bar = _progress(len(names) * (auto.cap if auto else scn.sim.reps), json_)
-    result = compare_schemes(scn, names, base, workers=workers, on_done=_on_done(bar, out, scn),
-                             auto=auto)
+    if equal_cost:
+        result = equal_cost_compare(scn, names, base, workers, _on_done(bar, out, scn))
+    else:
+        result = compare_schemes(scn, names, base, workers=workers,
+                                 on_done=_on_done(bar, out, scn), auto=auto)
     bar.close()
     scn = result.scenario
     if out is not None:
@@ -269,6 +276,8 @@ def compare(
         }
         if result.auto is not None:
             doc["reps_auto"] = result.auto.public()
+        if result.cost_scale is not None:
+            doc["cost_scale"] = result.cost_scale
         typer.echo(json.dumps(doc, indent=2, default=_plain))
         return
     typer.echo(result.render())

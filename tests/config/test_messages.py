@@ -18,7 +18,8 @@ schemes:
   commission: {base_salary: 3000, commission: {rate: 0.01}}
 """
 
-SCHEME_KEYS = "allowed: base_salary, commission, kpi, contest, ranking, schedule"
+SCHEME_KEYS = ("allowed: base_salary, commission, kpi, contest, ranking, schedule, "
+               "variable_pay_scale")
 
 
 def problems(tmp_path, text: str, overrides: tuple[str, ...] = ()) -> list[str]:

@@ -141,3 +141,14 @@ def test_failure_mid_way_keeps_the_executed_notebook_with_the_error(tiny, kernel
     ]
     assert len(failed) == 1 and "load_store" in failed[0].source
     assert (out / "sensitivity.html").is_file()
+
+
+def test_report_equal_cost_parameter(tiny, kernel, tmp_path, capsys):
+    """``-p equal_cost true`` (with the notebook's default reps, auto) compares at equal cost
+    on the scenario's replications and says so with the factors."""
+    out = tmp_path / "rep"
+    code = run(["report", str(tiny), "--out", str(out), "-p", "workers", "1", "-p", "days", "6",
+                "-p", "equal_cost", "true"])
+    assert code == 0, capsys.readouterr().err
+    text = (out / "scenario_report.html").read_text()
+    assert "equal cost: each scheme" in text and "variable pay x " in text

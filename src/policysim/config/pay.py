@@ -184,6 +184,9 @@ class SchemeSpec(_Strict):
     contest: Contest | None = None
     ranking: Ranking | None = None
     schedule: Annotated[list[Switch], Field(min_length=1)] | None = None
+    #: multiplies every component (all pay but the base salary); ``compare --equal-cost``
+    #: sets it so that the scheme costs what the baseline does
+    variable_pay_scale: float = Field(default=1.0, ge=0.0, le=1000.0)
 
     @model_validator(mode="after")
     def _check(self) -> SchemeSpec:

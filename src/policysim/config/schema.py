@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from policysim.config.dates import DEFAULT_START, date_switches, hour_spans
+from policysim.config.ladder import Ladder
 from policysim.config.pay import SchemeSpec, Share
 from policysim.config.rota import Rota, TempStaff, check_staffing
 
@@ -347,6 +348,7 @@ class Hiring(Strict):
     enabled: bool = True
     delay_days: int = Field(default=30, ge=0, le=365)
     cost_months_of_pay: NonNegFloat = 3.0
+    sorting_strength: NonNegFloat = 0.0  # 0: one pool whatever the scheme (model/sorting.py)
 
 
 class Sim(Strict):
@@ -395,6 +397,7 @@ class Scenario(Strict):
     hiring: Hiring = Hiring()
     rota: Rota | None = None  # None: everyone works every day (docs/model.md section 2)
     temp_staff: list[TempStaff] = Field(default_factory=list)
+    ladder: Ladder | None = None
     schemes: dict[str, SchemeSpec] = Field(default_factory=dict)
     scheme: str | None = None
 
@@ -454,6 +457,7 @@ class Scenario(Strict):
             )
         table = self.service.concurrency.per_chat_rate
         cap = max(self.agents.cap_novice, self.agents.cap_expert)
+        self._ladder_caps(cap)
         if table is not None and len(table) != cap:
             raise ValueError(
                 f"service.concurrency.per_chat_rate: one rate per load 1..{cap} (the largest of "
@@ -478,6 +482,12 @@ class Scenario(Strict):
         if all(weights.get(t, 1.0) == 0 for t in names):
             raise ValueError("service.routing.weights.teams: at least one team weight above 0, "
                              "found all 0")
+
+    def _ladder_caps(self, cap: int) -> None:
+        for i, level in enumerate(self.ladder.levels if self.ladder else []):
+            if level.cap > cap:
+                raise ValueError(f"ladder.levels.{i}.cap: at most the largest platform cap "
+                                 f"{cap} (agents.cap_expert), found {level.cap}")
 
     @property
     def n_agents(self) -> int:

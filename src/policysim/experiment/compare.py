@@ -40,6 +40,9 @@ class Comparison:
         metrics: scheme -> metric -> CI of the level.
         differences: scheme -> metric -> CI of (scheme - baseline), paired.
         auto: How ``--reps auto`` ended (None for a fixed number).
+        cost_scale: With ``--equal-cost``: scheme -> the factor on its variable pay at which
+            it costs what the baseline does (:mod:`policysim.experiment.equal_cost`).
+        cost_search: With ``--equal-cost``: scheme -> the search's steps.
     """
 
     scenario: Scenario
@@ -48,6 +51,8 @@ class Comparison:
     metrics: dict[str, dict[str, dict[str, float]]]
     differences: dict[str, dict[str, dict[str, float]]]
     auto: AutoReps | None = None
+    cost_scale: dict[str, float] | None = None
+    cost_search: dict | None = None
 
     @property
     def reps(self) -> int:
@@ -58,6 +63,13 @@ class Comparison:
         """Per-replication summaries of ``scheme`` (ordered by replication)."""
         return [o.summary for o in sorted(self.outcomes, key=lambda o: o.job.rep)
                 if o.job.scheme == scheme]
+
+    def cost_text(self) -> str:
+        """The equal-cost factors, one line per scheme."""
+        lines = [f"equal cost: each scheme's variable pay scaled to cost what {self.baseline} "
+                 "does (common random numbers)"]
+        lines += [_cost_line(n, s) for n, s in (self.cost_search or {}).items()]
+        return "\n".join(lines)
 
     def agents(self) -> pd.DataFrame:
         """The per-agent table of every scheme and replication."""
@@ -75,6 +87,8 @@ class Comparison:
         out = [head]
         if self.auto is not None:
             out.append(self.auto.text())
+        if self.cost_scale is not None:
+            out.append(self.cost_text())
         note = M.few_reps(n)
         if note:
             out.append(f"warning: {note}")
@@ -104,6 +118,13 @@ class Comparison:
                       "*" if r["clear"] else ""] for _, r in bands.iterrows()],
                     ["tenure", self.baseline, s, "change", ""]))
         return "\n".join(out)
+
+
+def _cost_line(name: str, search) -> str:
+    steps = len(search.steps) - 1
+    return (f"  {name}: variable pay x {search.factor:.3f} (labour cost "
+            f"{M.percent(search.gap, 2, signed=True)} of the baseline's after "
+            f"{M.plural(steps, 'search step')})")
 
 
 def _keys(formats: dict, present: dict) -> list[str]:

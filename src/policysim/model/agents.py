@@ -42,7 +42,7 @@ class Agent:
         "cap", "comfort", "threshold", "limit", "sales_effort", "service_effort", "coop",
         "on_shift", "active", "working", "open", "bucket", "pos", "pool_pos", "over_since", "tables",
         "vclock", "vtime", "work", "due",
-        "last_action", "last_pay", "quit_day", *COUNTERS,
+        "last_action", "last_pay", "quit_day", "level", "route_weight", *COUNTERS,
     )
 
     def __init__(self, id: int, team: int, shift: int, hired_day: int, tenure0_days: float,
@@ -72,6 +72,8 @@ class Agent:
         self.last_action = None
         self.last_pay = 0.0
         self.quit_day = -1
+        self.level = 0  # index in ladder.levels (model/ladder.py); 0 without a ladder
+        self.route_weight = 1.0  # the level's routing weight (weighted routing)
         self.reset_counters()
 
     def reset_counters(self) -> None:

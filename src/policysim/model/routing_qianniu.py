@@ -17,7 +17,8 @@ draws one with probability proportional to
     weight(a)                             without
 
 where weight(a) is the weight of the agent's team times the weight of its tenure band
-(``service.routing.weights``; 1 where none is given). With busyness the draw leans away from
+(``service.routing.weights``; 1 where none is given) times its career level's routing
+weight (``ladder``; 1 without one). With busyness the draw leans away from
 agents already holding many chats; two agents with equal load are still picked in the ratio
 of their weights. Agents sit in buckets by their key (weight x spare), at most (distinct
 weights) x (cap + 1) of them, so a decision costs the same for 10 or 1,000 agents.
@@ -122,7 +123,7 @@ class Weighted(TransferPools):
         bands = [(b.from_days, b.weight) for b in cfg.weights.tenure]
 
         def weight_of(a: Agent) -> float:
-            w = team_w[a.team]
+            w = team_w[a.team] * a.route_weight
             if bands:
                 tenure = a.tenure_days(clock() / DAY_S)
                 w *= next((bw for start, bw in reversed(bands) if tenure >= start), 1.0)

@@ -189,10 +189,12 @@ class RankingPay:
 
 
 class Scheme:
-    """A pay scheme built from a :class:`SchemeSpec`: base salary plus its components."""
+    """A pay scheme built from a :class:`SchemeSpec`: base salary plus its components, the
+    components (the variable pay) multiplied by ``spec.variable_pay_scale`` x ``scale``."""
 
-    def __init__(self, spec: SchemeSpec) -> None:
+    def __init__(self, spec: SchemeSpec, scale: float = 1.0) -> None:
         self.spec = spec
+        self.scale = spec.variable_pay_scale * scale
         parts = []
         if spec.commission is not None:
             parts.append(CommissionPay(spec.commission))
@@ -209,17 +211,25 @@ class Scheme:
         shape = np.shape(m["served"])
         total = np.full(shape, float(self.spec.base_salary))
         for part in self.parts:
-            total = total + part.pay(m, ctx)
+            total = total + self.scale * part.pay(m, ctx)
         return total
+
+    def score(self, m: dict[str, np.ndarray]) -> np.ndarray | None:
+        """The KPI score (0-100) of each agent where the scheme has a KPI, else None."""
+        for part in self.parts:
+            if isinstance(part, KpiPay):
+                return part.score(m)
+        return None
 
 
 def scheme_at(schemes: dict[str, SchemeSpec], name: str, day: int) -> Scheme:
-    """The scheme in force on ``day`` under the scheme (or schedule) named ``name``."""
+    """The scheme in force on ``day`` under the scheme (or schedule) named ``name`` (a
+    schedule's ``variable_pay_scale`` multiplies that of the scheme in force)."""
     spec = schemes[name]
     if spec.schedule is not None:
         current = spec.schedule[0].scheme
         for switch in spec.schedule:
             if switch.day <= day:
                 current = switch.scheme
-        spec = schemes[current]
+        return Scheme(schemes[current], spec.variable_pay_scale)
     return Scheme(spec)

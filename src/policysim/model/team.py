@@ -6,7 +6,9 @@ in force. It only composes the modules that hold each idea; at the end of each p
 1. the agents' period records are read off the engine's counters (``workforce``), quality
    is audited and the scheme in force on the period's last day pays (``payroll``);
 2. every agent remembers what it saw (``beliefs``);
-3. agents quit or are dismissed (``attrition``) and their seats become vacancies
+3. with a career ladder, a review may move agents up or down (``ladder``; the level scales
+   variable pay, sets cap and routing weight, and being passed over feeds the quit hazard);
+   agents quit or are dismissed (``attrition``) and their seats become vacancies
    (``hiring``);
 4. every remaining agent picks next period's action under the scheme in force next
    (``behaviour``), from stream "behaviour.choice".
@@ -29,7 +31,9 @@ from policysim.model.attrition import Attrition
 from policysim.model.beliefs import Beliefs
 from policysim.model.engine import Engine
 from policysim.model.hiring import Hiring
+from policysim.model.ladder import CareerLadder
 from policysim.model.schemes import scheme_at
+from policysim.model.sorting import Evidence
 from policysim.model.workforce import NOVICE_DAYS, StaticTeam
 
 
@@ -56,12 +60,36 @@ class PaidTeam(StaticTeam):
         self.grid = beh.Grid.from_scenario(scenario)
         self.n_teams = len(scenario.teams)
         self.beliefs = Beliefs(scenario, self.n_teams)
+        self.ladder = (CareerLadder(scenario.ladder, scenario.sim.period_days)
+                       if scenario.ladder is not None else None)
 
     def scheme(self, day: int):
         """The pay function in force on ``day``."""
         if self._custom is not None:
             return self._custom
         return scheme_at(self.scn.schemes, self.scheme_name, day)
+
+    def paying(self, day: int, agents: list[Agent]):
+        """The pay function ``agents`` (in this order) are paid by on ``day``: the scheme in
+        force, with each agent's variable pay scaled by its career level if there is a ladder."""
+        scheme = self.scheme(day)
+        return self.ladder.scheme(scheme, agents) if self.ladder is not None else scheme
+
+    def new_agent(self, rng: np.random.Generator, team: int, shift: int, hired_day: int,
+                  tenure0: float, ability: float | None = None) -> Agent:
+        """A new agent (see ``StaticTeam.new_agent``) placed on the ladder: the starting team
+        by tenure, hires at the bottom."""
+        agent = super().new_agent(rng, team, shift, hired_day, tenure0, ability)
+        if self.ladder is not None:
+            agent.level = self.ladder.initial_level(tenure0)
+            self.ladder.apply(agent)
+        return agent
+
+    def update_skill(self, a: Agent) -> None:
+        """Skill, cap and comfort from experience; then the cap of the agent's level."""
+        super().update_skill(a)
+        if self.ladder is not None:
+            self.ladder.apply(a)
 
     def turnover(self) -> tuple[list[dict], list[int]]:
         """The run's quit log (one dict per leaver) and the days hires started."""
@@ -73,7 +101,8 @@ class PaidTeam(StaticTeam):
         self._choice = engine.rng("behaviour.choice")
         self.attrition = Attrition(self.scn, self.n_teams, engine.rng("workforce.quits"))
         self._audit = engine.rng("workforce.audit")
-        self.hiring = Hiring(self.scn, engine.rng("workforce.hires"))
+        self.hiring = Hiring(self.scn, engine.rng("workforce.hires"),
+                             engine.rng("workforce.applicants"))
         super().setup(engine)
         self._choose(engine, [a for a in engine.agents if a.active], day=0)
 
@@ -105,11 +134,23 @@ class PaidTeam(StaticTeam):
         members = [by_id[r["agent"]] for r in records]
         payroll.audit(self.scn, records, members, self._audit)
         metrics = payroll.period_metrics(records)
-        pay = payroll.pay_period(self.scn, self.scheme(day), records, members, metrics, self.n_teams)
+        pay = payroll.pay_period(self.scn, self.paying(day, members), records, members, metrics,
+                                 self.n_teams)
         if engine.staffing is not None:  # days off worked on all-hands days (model/rota.py)
             pay = engine.staffing.pay_overtime(self.scheme(day), records, members, pay)
         self.beliefs.remember(engine, records, members, metrics)
         team = np.array([a.team for a in members])
+        if self.ladder is not None:
+            for a in self.ladder.period_end(self.scheme(day), records, members, metrics, day):
+                self.ladder.apply(a)
+                engine.refresh(a)
+        if self.hiring.sorting:
+            self.hiring.observe(Evidence(metrics, np.array([a.skill for a in members]), team,
+                                         np.array([r["present"] for r in records]), self.n_teams,
+                                         self.scn.sim.period_days), self.scheme)
+        if "sorting_strength" in self.scn.hiring.model_fields_set:
+            for r, a in zip(records, members):
+                r["ability"], r["hired_day"] = a.s_inf, a.hired_day
         for leaver in self.attrition.period_end(engine, records, members, pay, team, day):
             self.hiring.vacancy(day, leaver)
         self.reset_period(engine)
@@ -145,7 +186,8 @@ class PaidTeam(StaticTeam):
             return
         previous = np.array([self.grid.index(a.last_action) for a in agents])
         u = self._choice.random((len(agents), 2))
-        picked = beh.decide(self.scn, self.scheme(day), h, self.grid, self.n_teams, rows, previous, u)
+        picked = beh.decide(self.scn, self.paying(day, everyone), h, self.grid, self.n_teams,
+                            rows, previous, u)
         for a, row, i in zip(agents, rows, picked):
             action = self.grid.action(int(i))
             self.beliefs.expect(a, h, int(row), action)

@@ -55,11 +55,15 @@ class StaticTeam:
             self.set_action(engine, a, self.default_action(a))
 
     def new_agent(self, rng: np.random.Generator, team: int, shift: int, hired_day: int,
-                  tenure0: float) -> Agent:
-        """A new agent with ability drawn from ``rng`` and experience matching its tenure."""
+                  tenure0: float, ability: float | None = None) -> Agent:
+        """A new agent with ability drawn from ``rng`` (or the ``ability`` given) and
+        experience matching its tenure."""
         cfg = self.scn.agents
         sigma = cfg.ability_sigma
-        s_inf = float(rng.lognormal(-sigma**2 / 2, sigma)) if sigma > 0 else 1.0
+        if ability is not None:
+            s_inf = float(ability)
+        else:
+            s_inf = float(rng.lognormal(-sigma**2 / 2, sigma)) if sigma > 0 else 1.0
         experience = tenure0 * self._chats_per_day if cfg.learning else 0.0
         agent = Agent(0, team, shift, hired_day, tenure0, cfg.s0_ratio * s_inf, s_inf, experience)
         self.update_skill(agent)

@@ -88,6 +88,8 @@ class Results:
         tables: runs, daily, agents, hourly (tidy; ``scheme`` and ``rep`` columns).
         outcomes: The raw outcomes (for ``write_tables``).
         auto: How ``reps="auto"`` ended (None for a fixed number).
+        cost_scale: With equal cost: scheme -> factor on its variable pay (else None).
+        cost_text: With equal cost: the factors in words (else "").
     """
 
     scenario: Scenario
@@ -98,6 +100,8 @@ class Results:
     tables: dict[str, pd.DataFrame]
     outcomes: list = field(repr=False, default_factory=list)
     auto: Any = None
+    cost_scale: dict[str, float] | None = None
+    cost_text: str = ""
 
     def rows(self, scheme: str) -> list[dict[str, float]]:
         """Per-replication summaries of ``scheme`` (ordered by replication)."""
@@ -117,14 +121,17 @@ def _label(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def run_schemes(
     scn: Scenario, schemes: str = "", baseline: str = "", n_workers: int = 1, on_done=None,
-    auto=None,
+    auto=None, equal_cost: bool = False,
 ) -> Results:
     """Compare ``schemes`` (comma list; '' = all) of ``scn`` on common random numbers.
 
     A scenario without schemes runs plain replications with the default fixed actions, so a
     report can still show service and sales (one "scheme", no differences). With ``auto``
     (:func:`auto`) replications are added until the headline numbers are precise enough;
-    ``Results.scenario.sim.reps`` says how many ran.
+    ``Results.scenario.sim.reps`` says how many ran. With ``equal_cost`` each non-baseline
+    scheme's variable pay is scaled to cost what the baseline does
+    (:mod:`policysim.experiment.equal_cost`), on ``sim.reps`` replications (``auto`` is not
+    used: the search needs a fixed set).
     """
     from policysim.experiment.compare import with_reps
     from policysim.experiment.runner import replicate, tables
@@ -153,6 +160,11 @@ def run_schemes(
     from policysim.experiment.compare import compare_schemes, pick_schemes
 
     names, base = pick_schemes(scn, schemes or None, baseline or None)
+    if equal_cost:
+        from policysim.experiment.equal_cost import equal_cost_compare
+
+        cmp = equal_cost_compare(scn, names, base, n_workers, on_done)
+        return results_of(cmp)
     if on_done is None:
         on_done = progress.reporter(names, auto.cap if auto else scn.sim.reps)
     cmp = compare_schemes(scn, names, base, workers=n_workers, on_done=on_done, auto=auto)
@@ -164,7 +176,8 @@ def results_of(cmp) -> Results:
     from policysim.experiment.runner import tables
 
     return Results(cmp.scenario, list(cmp.metrics), cmp.baseline, cmp.metrics, cmp.differences,
-                   _label(tables(cmp.outcomes)), cmp.outcomes, cmp.auto)
+                   _label(tables(cmp.outcomes)), cmp.outcomes, cmp.auto, cmp.cost_scale,
+                   cmp.cost_text() if cmp.cost_scale is not None else "")
 
 
 def write(res: Results, directory: Path) -> Path:
@@ -193,6 +206,9 @@ def describe(scn: Scenario, res: Results | None = None) -> str:
     text += f" Service metrics: {SERVICE_NOTE}."
     if res is not None and res.auto is not None:
         text += f" ({res.auto.text()}.)"
+    if res is not None and res.cost_text:
+        text += "\n\n" + res.cost_text.replace("\n  ", "\n- ").replace(
+            "numbers)\n", "numbers):\n\n", 1)
     note = few_reps(scn.sim.reps)
     if note:
         text += f"\n\n**Warning:** {note}."

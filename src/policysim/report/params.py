@@ -98,7 +98,12 @@ _SCHEMES = [
 
 #: name -> parameters, in the order of the notebook's parameters cell.
 NOTEBOOKS: dict[str, list[Param]] = {
-    "scenario_report": [*_common(), *_SCHEMES],
+    "scenario_report": [
+        *_common(), *_SCHEMES,
+        Param("equal_cost", "bool", False, "scale each scheme's variable pay so that it costs "
+              "what the baseline does (compare --equal-cost; runs sim.reps or reps "
+              "replications, not auto)"),
+    ],
     "compare_schemes": [*_common(), *_SCHEMES],
     "policy_switch": [
         *_common("scenarios/policy_switch.yaml"),

@@ -39,6 +39,8 @@ FORMATS = {
     "new_hire_90d_quit_rate": "{:.1%}",
     "regretted_quits": "{:.1f}",
     "hires": "{:.1f}",
+    "new_hire_mean_skill": "{:.3f}",
+    "promotions": "{:.1f}",
     "pay_gini": "{:.3f}",
     "labour_cost": "{:,.0f}",
     "temp_staff_cost": "{:,.0f}",
@@ -180,7 +182,33 @@ def workforce_metrics(result: RunResult) -> dict[str, float]:
         "mean_threshold": float(np.mean([r["threshold"] for r in recs])) if recs else 0.0,
         "coop_share": float(np.mean([r["coop"] > 0 for r in recs])) if recs else 0.0,
         "belief_error_routed": belief_error_routed(recs),
+        **hire_metrics(scn, recs),
+        **ladder_metrics(scn, recs),
     }
+
+
+def ladder_metrics(scn, records: list[dict]) -> dict[str, float]:
+    """With a career ladder: ``promotions`` (moves up at reviews over the run) and
+    ``level_mix_NAME`` (the share of the agents on the team at the end at each level)."""
+    if scn.ladder is None:
+        return {}
+    out = {"promotions": float(sum(bool(r.get("promoted")) for r in records))}
+    last = max((r["period"] for r in records), default=-1)
+    end = [r["level"] for r in records
+           if r["period"] == last and r["active"] and not r.get("quit", False)]
+    for level in scn.ladder.levels:
+        out[f"level_mix_{level.name}"] = end.count(level.name) / len(end) if end else 0.0
+    return out
+
+
+def hire_metrics(scn, records: list[dict]) -> dict[str, float]:
+    """``new_hire_mean_skill``: mean ability (the skill experience tends to) of the agents
+    hired during the run, NaN without hires; reported when the scenario states
+    ``hiring.sorting_strength`` (its agent records then carry ``ability`` and ``hired_day``)."""
+    if "sorting_strength" not in scn.hiring.model_fields_set:
+        return {}
+    hires = {r["agent"]: r["ability"] for r in records if r.get("hired_day", 0) > 0}
+    return {"new_hire_mean_skill": float(np.mean(list(hires.values()))) if hires else float("nan")}
 
 
 def belief_error_routed(records: list[dict], skip_periods: int = 2) -> float:
