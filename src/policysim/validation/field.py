@@ -324,12 +324,15 @@ def run_field(studies: Sequence[Study] = tuple(STUDIES), reps: int | None = None
 
 def as_json(rows: list[dict]) -> dict:
     """The ``--json`` document: ``{"studies": [...]}``."""
-    return {"studies": [_plain(r) for r in rows]}
+    return {"studies": [plain_json(r) for r in rows]}
 
 
-def _plain(value):
+def plain_json(value):
+    """``value`` with NaN and infinities as None (JSON has neither)."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_json(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -369,3 +372,15 @@ def render(rows: list[dict], reps: int | None = None) -> str:
     return "\n".join([head, "", M.align(table, ["study", "setting", "change", "outcome",
                                                 "published", "model [95% CI]", "inside",
                                                 "same dir", "sample"])])
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    """The side-by-side table as a data frame (effects as relative changes)."""
+    return pd.DataFrame([{
+        "study": r["id"], "source": r["study"], "setting": r["setting"], "change": r["change"],
+        "outcome": r["outcome"], "published": r["published"]["text"],
+        "published_value": r["published"]["value"], "published_low": r["published"]["low"],
+        "published_high": r["published"]["high"], "model_mean": r["model"]["mean"],
+        "model_ci_low": r["model"]["ci_low"], "model_ci_high": r["model"]["ci_high"],
+        "reps": r["model"]["n"], "inside": r["inside"], "same_direction": r["same_direction"],
+        "in_sample": r["in_sample"]} for r in rows])
