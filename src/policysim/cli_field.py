@@ -54,7 +54,9 @@ def field(
         spec = FF.load_fit(fit)
         if n is not None:
             spec = spec.model_copy(update={"reps": n})
-        log = None if json_ else (lambda text: typer.echo(text, err=True))
+        def log(text: str) -> None:  # progress on stderr (stdout stays the JSON)
+            typer.echo(text, err=True)
+
         res = FF.fit(spec, workers, log=log, settings=list(set_ or []))
         if json_:
             typer.echo(json.dumps(F.plain_json(FF.fit_json(res)), indent=2))

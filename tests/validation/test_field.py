@@ -204,3 +204,34 @@ def test_json_has_the_issue_s_keys(cli):
     assert {"mean", "ci_low", "ci_high"} <= set(row["model"])
     assert row["id"] == "shearer2004" and row["in_sample"] is True and row["inside"] is None
     assert row["model"]["ci_low"] <= row["model"]["mean"] <= row["model"]["ci_high"]
+
+
+# --- each study at small size: the direction of the model's effect ----------------------
+
+#: Study -> (settings that make it small, sign of the model's effect in the full run of
+#: docs/validity.md). Three replications per arm, fixed seeds (each scenario's sim.seed).
+SMALL = {
+    "shearer2004": ((), +1),
+    "bbr2005": ((), -1),
+    "hno2003": ((), -1),
+}
+SMALL_REPS = 3
+
+
+@pytest.fixture(scope="module")
+def small_rows():
+    rows = {}
+    for sid, (settings, _) in SMALL.items():
+        rows[sid] = F.run_field([F.study(sid)], SMALL_REPS, settings, workers=2)[0]
+    return rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sid", list(SMALL))
+def test_small_study_has_the_full_run_s_direction_beyond_4_se(small_rows, sid):
+    m = small_rows[sid]["model"]
+    sign = SMALL[sid][1]
+    assert m["n"] == SMALL_REPS and math.isfinite(m["se"]) and m["se"] > 0
+    # the tolerance means something: 4 SE is below the size of the effect asserted
+    assert sign * m["mean"] - 4 * m["se"] > 0, (sid, m)
+    assert small_rows[sid]["same_direction"] is (sign == small_rows[sid]["published"]["direction"])

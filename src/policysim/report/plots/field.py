@@ -23,7 +23,7 @@ def _ok(x) -> bool:
 
 def forest(rows: list[dict]) -> Figure:
     """Model against published effect, in percent, one row per study (first row at the top)."""
-    fig, axes = figure(1, 1, height=0.45 * len(rows) + 1.4)
+    fig, axes = figure(1, 1, height=0.45 * len(rows) + 1.8)
     ax = axes[0, 0]
     n = len(rows)
     values = [0.0]
@@ -73,5 +73,5 @@ def forest(rows: list[dict]) -> Figure:
     ax.set_yticklabels([f"{r['id']} ({'in' if r['in_sample'] else 'out'}): {r['outcome']}"
                         for r in reversed(rows)])
     ax.set_xlabel("effect of the change (% relative to the baseline arm)")
-    ax.legend(loc="lower right", fontsize=8)
+    fig.legend(loc="outside lower center", ncol=5, fontsize=8)
     return fig
