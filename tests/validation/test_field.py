@@ -62,7 +62,7 @@ def test_in_sample_targets_give_numbers_and_the_rest_is_out_of_sample():
     assert any(not s.in_sample for s in F.STUDIES)
 
 
-def test_published_figures_are_the_literature_s():
+def test_published_figures_are_those_in_validity_md():
     text = (ROOT / "docs" / "validity.md").read_text()
     for s in F.STUDIES:
         if s.published.value is not None:
