@@ -36,6 +36,7 @@ from policysim.config.schema import Scenario
 from policysim.config.validate import validate_data
 from policysim.config.yamlio import apply_overrides, read_yaml
 from policysim.experiment.runner import Job, Outcome, run_jobs
+from policysim.errors import UserError
 from policysim.experiment.stats import ratio_ci
 from policysim.results import measures as M
 
@@ -250,8 +251,12 @@ if "sorting_strength" in Scenario.model_fields["hiring"].annotation.model_fields
 
 
 def study(study_id: str) -> Study:
-    """The study with this id (KeyError otherwise)."""
-    return next(s for s in STUDIES if s.id == study_id)
+    """The study with this id; a :class:`UserError` naming the known ids otherwise."""
+    for s in STUDIES:
+        if s.id == study_id:
+            return s
+    raise UserError(f"studies: expected study ids from {', '.join(s.id for s in STUDIES)}, "
+                    f"found {study_id!r}")
 
 
 def arm_scenario(path: Path, settings: Sequence[str] = ()) -> Scenario:
