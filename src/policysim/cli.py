@@ -17,6 +17,7 @@ import typer
 from policysim.cli_app import register as register_app
 from policysim.cli_calibrate import register as register_calibrate
 from policysim.cli_experiment import register as register_experiment
+from policysim.cli_field import register as register_field
 from policysim.cli_report import register as register_report
 from policysim.errors import UserError
 
@@ -26,8 +27,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Simulate what incentive-pay schemes do to an e-commerce chat customer-service team.",
 )
-validate_app = typer.Typer(no_args_is_help=True, help="Check the queueing core against theory.")
+validate_app = typer.Typer(no_args_is_help=True, help="Check the queueing core against theory and agents against field evidence.")
 app.add_typer(validate_app, name="validate")
+register_field(validate_app)
 register_report(app)
 register_experiment(app)
 register_app(app)

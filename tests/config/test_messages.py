@@ -55,7 +55,7 @@ def test_scheme_named_unlike_any_component_gets_the_same_keys(tmp_path):
 def test_unknown_key_inside_the_component_lists_the_component_keys(tmp_path):
     [msg] = problems(tmp_path, BASE, ("schemes.commission.commission.bogus=1",))
     assert "schemes.commission.commission.bogus: expected no unknown keys " \
-           "(allowed: rate, target, share), found the key 'bogus'" in msg
+           "(allowed: rate, target, share, basis), found the key 'bogus'" in msg
     assert "belongs under" not in msg  # no component has a key 'bogus'
 
 

@@ -51,6 +51,9 @@ CASES = {
         ["erlang.parquet", "figures/erlang.png"],
     ),
     "field_claims": ({}, ["runs.parquet", "agents.parquet", "figures/claims.png"]),
+    # two studies, two 30-day replications per arm (the tiny scenario only names the folder)
+    "field_evidence": ({"studies": "shearer2004,hno2003", "days": 30},
+                       ["field.parquet", "figures/forest.png"]),
 }
 
 

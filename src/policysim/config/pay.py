@@ -81,11 +81,16 @@ class _Strict(BaseModel):
 
 
 class Commission(_Strict):
-    """rate x share x (sales - target)+; with target 0 and share 1 simply rate x sales."""
+    """rate x share x (sales - target)+; with target 0 and share 1 simply rate x sales.
+
+    ``basis: team`` pays on the agent's team's sales per member instead of its own (a group
+    piece rate or a shop-level bonus: Hamilton, Nickerson & Owan 2003; Friebel et al. 2017).
+    """
 
     rate: Share = 0.02
     target: float = Field(default=0.0, ge=0.0)
     share: Share = 1.0
+    basis: Literal["own", "team"] = "own"
 
 
 class KpiMetric(_Strict):

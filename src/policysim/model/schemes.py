@@ -72,13 +72,31 @@ def _team_means(values: np.ndarray, team: np.ndarray, n_teams: int) -> np.ndarra
 
 @dataclass(frozen=True)
 class CommissionPay:
-    """rate x share x (sales - target)+ ; with target 0 and share 1 plain rate x sales."""
+    """rate x share x (sales - target)+ ; with target 0 and share 1 plain rate x sales.
+
+    With ``basis: team`` the sales are the team's sales per member; predicted, the own
+    team's mean moves by the agent's own change from last period over the team's size (as
+    in :class:`ContestPay`), so an agent earns 1/size of its own extra sales and gains when
+    teammates sell more (the cohesion term of the behaviour layer sees that)."""
 
     spec: Commission
 
     def pay(self, m, ctx):
         s = self.spec
-        return s.rate * s.share * np.maximum(m["sales"] - s.target, 0.0)
+        sales = m["sales"]
+        if s.basis == "team":
+            sales = self.team_sales(sales, ctx)
+        return s.rate * s.share * np.maximum(sales - s.target, 0.0)
+
+    @staticmethod
+    def team_sales(own: np.ndarray, ctx: PayContext) -> np.ndarray:
+        """Team sales per member seen by each agent (per action when predicting)."""
+        size = np.bincount(ctx.team, minlength=ctx.n_teams)[ctx.team]
+        if not ctx.predict:
+            return _team_means(own, ctx.team, ctx.n_teams)[ctx.team]
+        last = ctx.others["sales"]
+        means = _team_means(last, ctx.team, ctx.n_teams)[ctx.team]
+        return means[:, None] + (own - last[:, None]) / size[:, None]
 
 
 @dataclass(frozen=True)

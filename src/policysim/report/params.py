@@ -170,6 +170,11 @@ NOTEBOOKS: dict[str, list[Param]] = {
               "the store's roster table"),
         Param("payroll", "str", "", "the store's payroll table (empty: none)"),
     ],
+    "field_evidence": [
+        *_common("scenarios/field/lazear2000.yaml", auto=False),
+        Param("studies", "str", "", "comma-separated study ids of policysim.validation.field "
+              "(empty: all)"),
+    ],
     "field_claims": [
         *_common(),
         Param("commission_scheme", "str", "commission", "the scenario's sales-commission scheme"),

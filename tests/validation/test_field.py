@@ -1,0 +1,237 @@
+"""Tests for the stylised field experiments (validation/field.py), their fit and CLI.
+
+Statistical tests run each study at small size (fewer days, few replications, fixed seeds)
+and check the *direction* of the model's paired relative effect: the effect must lie more
+than 4 of its standard errors (from the Fieller interval across replications) on the side
+the full run reports in docs/validity.md. A guard asserts each such tolerance is tight
+enough to mean something. Studies whose small-size effect is not clear at 4 SE are checked
+for agreement with the full-run table instead (within 4 SE of it is not asserted: the
+horizon differs), so only clear directions are asserted.
+
+Outcome functions, the verdicts, the fit's search and the team-basis commission are checked
+on hand-made inputs whose answers are known.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from policysim.config.pay import Commission
+from policysim.model.schemes import CommissionPay, PayContext
+from policysim.validation import field as F
+from policysim.validation import field_fit as FF
+
+_spec = importlib.util.spec_from_file_location(
+    "reliability_conftest", Path(__file__).parents[1] / "reliability" / "conftest.py")
+_rel = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_rel)
+check_user_error = _rel.check_user_error
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- the study table ---------------------------------------------------------------------
+
+def test_every_study_of_the_issue_is_there_with_valid_arms():
+    ids = {s.id for s in F.STUDIES}
+    assert {"lazear2000", "shearer2004", "bbr2005", "bbr2013", "friebel2017", "hno2003",
+            "cmms2012_below", "cmms2012_above", "sandvik", "batt_colvin2011"} <= ids
+    assert len(ids) == len(F.STUDIES)
+    for s in F.STUDIES:
+        base, treat = F.study_jobs(s, 2)
+        assert base[0].scheme in base[0].scenario.schemes
+        assert treat[0].scheme in treat[0].scenario.schemes
+        # paired: replication r of both arms on one seed and horizon
+        assert [(j.rep, j.seed, j.days) for j in base] == [(j.rep, j.seed, j.days) for j in treat]
+        # the arms differ (by scheme or by a setting)
+        assert s.baseline != s.treatment or s.treatment_set
+        assert s.outcome in F.OUTCOMES
+
+
+def test_in_sample_targets_give_numbers_and_the_rest_is_out_of_sample():
+    targets = FF.targets()
+    assert {s.id for s in targets} == {"lazear2000", "shearer2004", "bbr2013", "friebel2017"}
+    assert all(s.published.value is not None for s in targets)
+    assert any(not s.in_sample for s in F.STUDIES)
+
+
+def test_published_figures_are_those_in_validity_md():
+    text = (ROOT / "docs" / "validity.md").read_text()
+    for s in F.STUDIES:
+        if s.published.value is not None:
+            shown = f"{s.published.value:+.1%}".replace(".0%", "%")
+            assert shown in text or f"{s.published.value * 100:g}%" in text, (s.id, shown)
+
+
+# --- verdicts ----------------------------------------------------------------------------
+
+def test_inside_only_where_an_interval_is_published():
+    point = F.Published("x +20%", "s", +1, 0.20)
+    bound = F.Published("x at least +50%", "s", +1, 0.50, low=0.50)
+    assert F.inside(point, 0.20) is None
+    assert F.inside(bound, 0.49) is False and F.inside(bound, 0.51) is True
+    assert F.inside(bound, math.nan) is None
+
+
+def test_same_direction_by_sign_and_no_reaction_by_the_interval():
+    up = F.Published("rises", "s", +1)
+    none = F.Published("no reaction", "s", 0)
+    assert F.same_direction(up, {"mean": 0.1, "ci_low": -0.1, "ci_high": 0.3}) is True
+    assert F.same_direction(up, {"mean": -0.1, "ci_low": -0.3, "ci_high": 0.1}) is False
+    assert F.same_direction(none, {"mean": 0.1, "ci_low": -0.1, "ci_high": 0.3}) is True
+    assert F.same_direction(none, {"mean": 0.4, "ci_low": 0.1, "ci_high": 0.7}) is False
+    assert F.same_direction(none, {"mean": 0.4, "ci_low": math.nan, "ci_high": math.nan}) is None
+
+
+# --- outcome functions on a hand-made agents table --------------------------------------
+
+class _Job:
+    def __init__(self, scn):
+        self.scenario, self.rep = scn, 0
+
+
+class _Outcome:
+    def __init__(self, agents, scn):
+        self.agents, self.job = agents, _Job(scn)
+
+
+def _agents():
+    # one period, team A: pays 1000, 2000, 3000, 4000 (median 2500); the two lowest quit
+    return pd.DataFrame({
+        "period": [0] * 4, "team": ["A"] * 4, "present": [1.0, 1.0, 1.0, 0.5],
+        "days_present": [30, 30, 30, 15], "pay": [1000.0, 2000.0, 3000.0, 2000.0],
+        "sales": [10.0, 20.0, 30.0, 40.0], "quit": [True, True, False, False]})
+
+
+def test_outcomes_read_the_right_agent_periods():
+    from policysim.config.schema import Scenario
+
+    o = _Outcome(_agents(), Scenario())
+    assert F.sales_per_agent_month(o) == pytest.approx(100.0 / 3.5)
+    assert F.quit_rate(o) == pytest.approx(2 / 3.5)
+    # pay per day present 33.3, 66.7, 100, 133.3: below the median (83.3) are the first two
+    assert F.quit_rate_below_median(o) == pytest.approx(2 / 2.0)
+    assert F.quit_rate_above_median(o) == pytest.approx(0.0)
+    # sales per day present 0.33, 0.67, 1, 2.67: the top quarter is the last agent only
+    assert F.quit_rate_top_quartile(o) == pytest.approx(0.0)
+    assert F.mean_pay(o) == pytest.approx(8000.0 / 3.5)
+
+
+# --- team-basis commission ---------------------------------------------------------------
+
+def test_team_commission_pays_on_the_team_mean_and_an_agent_gets_a_share_of_its_own_gain():
+    pay = CommissionPay(Commission(rate=0.1, basis="team"))
+    team = np.array([0, 0, 1, 1])
+    sales = np.array([100.0, 300.0, 50.0, 50.0])
+    got = pay.pay({"sales": sales}, PayContext(team, 2))
+    assert got.tolist() == pytest.approx([20.0, 20.0, 5.0, 5.0])
+    own = CommissionPay(Commission(rate=0.1)).pay({"sales": sales}, PayContext(team, 2))
+    assert own.tolist() == pytest.approx([10.0, 30.0, 5.0, 5.0])
+    # predicted: 100 more own sales raise the team mean of a 2-member team by 50
+    ctx = PayContext(team, 2, predict=True, others={"sales": sales})
+    pred = pay.pay({"sales": (sales + 100.0)[:, None]}, ctx)[:, 0]
+    assert pred.tolist() == pytest.approx([25.0, 25.0, 10.0, 10.0])
+
+
+# --- the fit's search on a known loss ----------------------------------------------------
+
+def test_coordinate_search_finds_the_best_candidates_and_reports_the_gain(monkeypatch):
+    spec = FF.FitSpec(name="t", reps=2, parameters={"behaviour.effort_cost": [450, 1800],
+                                                    "behaviour.temperature": [60, 240]},
+                      out_of_sample=False)
+    calls = []
+
+    def fake_run(studies, reps, settings, workers, folder):
+        values = dict(s.split("=") for s in settings)
+        calls.append(values)
+        # model effect = published + error that vanishes at effort 450, temperature 240
+        err = (float(values["behaviour.effort_cost"]) - 450) / 1000 + \
+            (240 - float(values["behaviour.temperature"])) / 1000
+        return [{"id": s.id, "published": s.published.as_dict(), "same_direction": err < 0.1,
+                 "inside": None, "model": {"mean": s.published.value + err}} for s in studies]
+
+    monkeypatch.setattr(FF, "run_field", fake_run)
+    res = FF.fit(spec)
+    assert res.defaults.values == {"behaviour.effort_cost": 900.0, "behaviour.temperature": 120.0}
+    assert res.best.values == {"behaviour.effort_cost": 450.0, "behaviour.temperature": 240.0}
+    assert res.best.loss == pytest.approx(0.0) and res.gain == pytest.approx(1.0)
+    assert len(calls) == 5  # defaults, then 2 candidates per parameter
+    assert "450" in FF.render_fit(res) and json.dumps(F.plain_json(FF.fit_json(res)))
+
+
+def test_the_committed_fit_file_loads_and_names_settings_that_exist():
+    spec = FF.load_fit(ROOT / "experiments" / "behaviour_fit.yaml")
+    assert set(FF.default_values(spec)) == set(spec.parameters)
+
+
+def test_a_fit_file_with_an_unknown_setting_is_one_located_error(cli, tmp_path):
+    bad = tmp_path / "fit.yaml"
+    bad.write_text("name: f\nparameters:\n  behaviour.effort_cost: [450]\n"
+                   "  service.handle_base_s: [100]\n")
+    code, out, err = cli(["validate", "field", "--fit", bad])
+    check_user_error(code, out, err, ["parameters.service.handle_base_s", "behaviour"],
+                     f"{bad}:4:")
+
+
+# --- CLI ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("reps", ["1", "0", "x", "1001"])
+def test_bad_reps_is_exit_code_2(cli, reps):
+    code, out, err = cli(["validate", "field", "--reps", reps])
+    check_user_error(code, out, err, ["--reps", "from 2 to 1000", repr(reps)], "--reps")
+
+
+def test_unknown_study_is_exit_code_2(cli):
+    code, out, err = cli(["validate", "field", "--studies", "shearer2004,nope"])
+    check_user_error(code, out, err, ["'nope'", "shearer2004"], "--studies")
+
+
+def test_json_has_the_issue_s_keys(cli):
+    code, out, err = cli(["validate", "field", "--studies", "shearer2004", "--reps", "2",
+                          "--set", "sim.days=30", "--workers", "1", "--json"])
+    assert code == 0, err
+    doc = json.loads(out)
+    assert list(doc) == ["studies"] and len(doc["studies"]) == 1
+    row = doc["studies"][0]
+    assert {"id", "published", "model", "same_direction", "inside", "in_sample"} <= set(row)
+    assert {"mean", "ci_low", "ci_high"} <= set(row["model"])
+    assert row["id"] == "shearer2004" and row["in_sample"] is True and row["inside"] is None
+    assert row["model"]["ci_low"] <= row["model"]["mean"] <= row["model"]["ci_high"]
+
+
+# --- each study at small size: the direction of the model's effect ----------------------
+
+#: Study -> (settings that make it small, sign of the model's effect in the full run of
+#: docs/validity.md). Three replications per arm, fixed seeds (each scenario's sim.seed).
+SMALL = {
+    "shearer2004": ((), +1),
+    "bbr2005": ((), -1),
+    "hno2003": ((), -1),
+}
+SMALL_REPS = 3
+
+
+@pytest.fixture(scope="module")
+def small_rows():
+    rows = {}
+    for sid, (settings, _) in SMALL.items():
+        rows[sid] = F.run_field([F.study(sid)], SMALL_REPS, settings, workers=2)[0]
+    return rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sid", list(SMALL))
+def test_small_study_has_the_full_run_s_direction_beyond_4_se(small_rows, sid):
+    m = small_rows[sid]["model"]
+    sign = SMALL[sid][1]
+    assert m["n"] == SMALL_REPS and math.isfinite(m["se"]) and m["se"] > 0
+    # the tolerance means something: 4 SE is below the size of the effect asserted
+    assert sign * m["mean"] - 4 * m["se"] > 0, (sid, m)
+    assert small_rows[sid]["same_direction"] is (sign == small_rows[sid]["published"]["direction"])
