@@ -22,11 +22,11 @@ def planted_runs(reps: int = 6) -> pd.DataFrame:
             rows += [
                 {**common, "scheme": "commission", "pay_gini": 0.3 + noise[0],
                  "pay_luck_corr": 0.5 + noise[1], "pay_skill_corr": 0.2 + noise[2],
-                 "transfers": 10 + noise[3], "first_response_mean_s": 20 + noise[4],
+                 "transfers": 10 + noise[3], "reply_within_30s": 0.8 + noise[4],
                  "new_hire_90d_quit_rate": np.nan},
                 {**common, "scheme": "kpi", "pay_gini": 0.3 + gini_gap + noise[5],
                  "pay_luck_corr": 0.1, "pay_skill_corr": 0.4, "transfers": 10 + noise[6],
-                 "first_response_mean_s": 20 + noise[7], "new_hire_90d_quit_rate": np.nan},
+                 "reply_within_30s": 0.8 + noise[7], "new_hire_90d_quit_rate": np.nan},
             ]
     return pd.DataFrame(rows)
 
