@@ -173,7 +173,7 @@ def show(v: object) -> str:
 
 
 def lever_table(tests: pd.DataFrame, points: pd.DataFrame, factor: str,
-                slice_: list[int]) -> str:
+                slice_: list[int], reps: int) -> str:
     """Rows: tests; columns: the factor's values on its one-at-a-time slice (a point whose
     runs are not all in the store yet says so)."""
     at = points.set_index("point")
@@ -184,15 +184,23 @@ def lever_table(tests: pd.DataFrame, points: pd.DataFrame, factor: str,
         for p in slice_:
             hit = tests[(tests["point"] == p) & (tests["claim"] == claim)
                         & (tests["says"] == says)]
-            cells.append("not run yet" if not len(hit) else
-                         f"{SIGN[hit.iloc[0]['verdict']]} {effect(hit.iloc[0], metric)}".strip())
+            if not len(hit):
+                cells.append("not run yet")
+            elif hit.iloc[0]["n"] < reps and hit.iloc[0]["verdict"] != NO_DATA:
+                cells.append(f"running ({hit.iloc[0]['n']} of {reps} pairs)")
+            else:
+                cells.append(f"{SIGN[hit.iloc[0]['verdict']]} "
+                             f"{effect(hit.iloc[0], metric)}".strip())
         out.append(f"| {claim} | {says} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 
-def mechanism_table(runs: pd.DataFrame, factor: str, points: list[int]) -> str:
-    """Means over replications per lever value and scheme of the mechanism metrics."""
+def mechanism_table(runs: pd.DataFrame, factor: str, points: list[int], reps: int) -> str:
+    """Means over replications per lever value and scheme of the mechanism metrics (points
+    with every run finished)."""
     sub = runs[runs["point"].isin(points)]
+    done = sub.groupby("point")["rep"].transform("size") == reps * len(SCHEMES)
+    sub = sub[done]
     metrics = [m for m in MECHANISMS if m in sub.columns]
     out = ["| " + factor + " | scheme | " + " | ".join(M.metric(m).label for m in metrics)
            + " |", "|---|---|" + "---:|" * len(metrics)]
@@ -204,6 +212,8 @@ def mechanism_table(runs: pd.DataFrame, factor: str, points: list[int]) -> str:
                 continue
             cells = [M.level(m, float(g[m].mean())) for m in metrics]
             out.append(f"| {show(g.iloc[0][factor])} | {s} | " + " | ".join(cells) + " |")
+    if not len(sub):
+        out.append("| (no point of this lever has finished yet) |" + " |" * (len(metrics) + 1))
     return "\n".join(out)
 
 
@@ -231,10 +241,10 @@ def sections(results: Path, run_info: dict) -> dict[str, str]:
         "verdicts": verdicts_table(tests_at_baseline(results / "compare")),
     }
     for key in design.keys:
-        out[f"lever {key}"] = (lever_table(tests, design.points, key, slices[key])
+        out[f"lever {key}"] = (lever_table(tests, design.points, key, slices[key], exp["reps"])
                                + "\n\nWhat the agents "
                                "and the floor did (means over replications):\n\n"
-                               + mechanism_table(runs, key, slices[key]))
+                               + mechanism_table(runs, key, slices[key], exp["reps"]))
     return out
 
 
