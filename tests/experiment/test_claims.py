@@ -100,6 +100,10 @@ def test_counts_per_test_as_well_as_per_claim():
     text = res.render()
     assert "C4: holds at 0 of 4 points, flips at 2, unclear at 2, no data at 0" in text
     assert "    test 'KPI pay narrows the pay gap': holds at 2 of 4 points, flips at 2" in text
+    # a test that holds at some points and flips at others says where
+    assert ("; holds where (rate=0.005); (rate=0.01); flips where (rate=0.015); (rate=0.02)"
+            in text)
+    assert t.loc[("C4", "KPI pay narrows the pay gap"), "holds_at"] == "(rate=0.005); (rate=0.01)"
 
 
 def test_one_vocabulary_and_parameter_names_written_in_full():

@@ -77,9 +77,9 @@ class ClaimsResult:
         points: One row per design point and claim: factor values, claim, verdict.
         by_factor: One row per claim, factor and factor value (or tercile): points and the
             count of each verdict.
-        summary: One row per claim: points, the count of each verdict, flips_at (the factor
-            values of the first points where it flips, names written in full).
-        by_test: The same per test: claim, says, points, counts, flips_at.
+        summary: One row per claim: points, the count of each verdict, flips_at and holds_at
+            (the factor values of the first points where it flips / holds, names in full).
+        by_test: The same per test: claim, says, points, counts, flips_at, holds_at.
         skipped: Tests that could not be computed: claim, says, reason.
     """
 
@@ -98,7 +98,8 @@ class ClaimsResult:
             tests = self.by_test[self.by_test["claim"] == r["claim"]] \
                 if self.by_test is not None else []
             if len(tests) > 1:
-                out += [f"    test '{t['says']}': {_counts(t)}" for _, t in tests.iterrows()]
+                out += [f"    test '{t['says']}': {_counts(t)}{_where_mixed(t)}"
+                        for _, t in tests.iterrows()]
             if r["holds"] == r["points"] or r["flips"] == r["points"] \
                     or r["holds"] + r["flips"] == 0:
                 continue  # the same everywhere: nothing to locate
@@ -120,6 +121,15 @@ def _cell(v) -> str:
     if v["points"] == 1:
         return next(k for k in VERDICTS if v[k])
     return ", ".join(f"{k} {v[k]}" for k in VERDICTS) + f" of {v['points']}"
+
+
+def _where_mixed(t) -> str:
+    """Where a test that neither holds nor flips everywhere holds and flips."""
+    out = ""
+    for word, col in ((HOLDS, "holds_at"), (FLIPS, "flips_at")):
+        if 0 < t[word] < t["points"] and t.get(col):
+            out += f"; {word} where {t[col]}"
+    return out
 
 
 def _counts(r) -> str:
@@ -290,19 +300,23 @@ def _tally(verdicts: pd.Series) -> dict[str, int]:
 def _summary(points: pd.DataFrame, factors: list[str], show: int = 5,
              by: list[str] | None = None, base: dict | None = None) -> pd.DataFrame:
     """Per claim (or per ``by`` group, e.g. claim and test): points, the count of each
-    verdict and where it flips (factor names in full, at most ``show`` points; with a
-    ``base`` point only the factors that moved from it)."""
+    verdict and where it flips and where it holds (factor names in full, at most ``show``
+    points; with a ``base`` point only the factors that moved from it)."""
     by = by or ["claim"]
     rows = []
     for key, g in points.groupby(by, sort=True) if len(points) else []:
-        flips = g[g["verdict"] == FLIPS]
-        where = [_where(r, factors, base) for _, r in flips.head(show).iterrows()]
-        if len(flips) > show:
-            where.append(f"... {len(flips) - show} more")
         ids = dict(zip(by, key if isinstance(key, tuple) else (key,)))
         rows.append({**ids, "points": len(g), **_tally(g["verdict"]),
-                     "flips_at": "; ".join(where)})
-    return pd.DataFrame(rows, columns=[*by, "points", *VERDICTS, "flips_at"])
+                     "flips_at": _located(g[g["verdict"] == FLIPS], factors, base, show),
+                     "holds_at": _located(g[g["verdict"] == HOLDS], factors, base, show)})
+    return pd.DataFrame(rows, columns=[*by, "points", *VERDICTS, "flips_at", "holds_at"])
+
+
+def _located(rows: pd.DataFrame, factors: list[str], base: dict | None, show: int) -> str:
+    where = [_where(r, factors, base) for _, r in rows.head(show).iterrows()]
+    if len(rows) > show:
+        where.append(f"... {len(rows) - show} more")
+    return "; ".join(where)
 
 
 # The one-store tests (C3 from the agents, C6-C9 from probe schemes) live in claims_probes;
