@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -74,11 +75,15 @@ SIGN = {HOLDS: "holds", FLIPS: "**flips**", UNCLEAR: "unclear", NO_DATA: "no dat
 
 
 # ------------------------------------------------------------------ running
+def os_env() -> dict[str, str]:
+    """The environment with this checkout's source first on the path."""
+    return {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+
 def policysim(*args: str) -> str:
     """Run ``policysim ARGS`` from the project root with this checkout's source; stdout."""
     exe = Path(sys.executable).with_name("policysim")
-    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT / "src")}
-    done = subprocess.run([str(exe), *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    done = subprocess.run([str(exe), *args], cwd=ROOT, env=os_env(), stdout=subprocess.PIPE,
                           text=True, check=True)
     return done.stdout
 

@@ -40,3 +40,38 @@ def test_claims_map_runs_and_every_claim_has_a_row_per_lever(tmp_path):
     assert (c3["no data"], c3["unclear"]) == (len(plan.design), 0)
     text = analyze(tmp_path / "out").render()
     assert "C3: holds at 0 of 12 points, flips at 0, unclear at 0, no data at 12" in text
+
+
+def test_claims_tables_fill_every_marked_section_of_docs_claims(tmp_path):
+    """scripts/claims_tables.py writes a table into each marked section of docs/claims.md
+    (and only those), from a tiny comparison and sweep (its --no-run path)."""
+    import importlib.util
+    import re
+    import subprocess
+    import sys
+
+    root = EXPERIMENT.parents[1]
+    spec = importlib.util.spec_from_file_location("claims_tables",
+                                                  root / "scripts" / "claims_tables.py")
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    results = tmp_path / "claims"
+    results.mkdir()
+    out = subprocess.run([str(Path(sys.executable).with_name("policysim")), "compare",
+                          "scenarios/baseline.yaml", "--days", "2", "--reps", "2", "--json",
+                          "--out", str(results / "compare")], cwd=root, capture_output=True,
+                         text=True, check=True, env=tables.os_env())
+    (results / "compare.json").write_text(out.stdout)
+    run_sweep(load_plan(EXPERIMENT, days=2, reps=2), results / "claims_map")
+    doc = (root / "docs" / "claims.md").read_text()
+    marked = re.findall(r"<!-- begin: (.+?) -->", doc)
+    made = tables.sections(results, {})
+    assert sorted(made) == sorted(marked)
+    text = doc
+    for name, body in made.items():
+        text = tables.replace_section(text, name, body)
+    assert "| C1 | commission pays for luck more than for skill |" in text
+    assert "least_loaded" in text and "not run yet" not in text
+    # the prose outside the markers is untouched
+    strip = re.compile(r"<!-- begin: (.+?) -->.*?<!-- end: \1 -->", re.S)
+    assert strip.sub("", text) == strip.sub("", doc)
