@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXTRAS := notebooks,sensitivity,dask,app,dev
 
-.PHONY: demo test lab app bench venv clean
+.PHONY: demo test lab app bench claims venv clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# docs/claims.md's numbers: the baseline comparison and experiments/claims_map.yaml into
+# results/claims (kept; delete it after a model change), then the tables rewritten
+claims: $(STAMP)
+	nice -n 10 $(PY) scripts/claims_tables.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build src/*.egg-info

@@ -22,11 +22,11 @@ def planted_runs(reps: int = 6) -> pd.DataFrame:
             rows += [
                 {**common, "scheme": "commission", "pay_gini": 0.3 + noise[0],
                  "pay_luck_corr": 0.5 + noise[1], "pay_skill_corr": 0.2 + noise[2],
-                 "transfers": 10 + noise[3], "first_response_mean_s": 20 + noise[4],
+                 "transfers": 10 + noise[3], "reply_within_30s": 0.8 + noise[4],
                  "new_hire_90d_quit_rate": np.nan},
                 {**common, "scheme": "kpi", "pay_gini": 0.3 + gini_gap + noise[5],
                  "pay_luck_corr": 0.1, "pay_skill_corr": 0.4, "transfers": 10 + noise[6],
-                 "first_response_mean_s": 20 + noise[7], "new_hire_90d_quit_rate": np.nan},
+                 "reply_within_30s": 0.8 + noise[7], "new_hire_90d_quit_rate": np.nan},
             ]
     return pd.DataFrame(rows)
 
@@ -100,6 +100,10 @@ def test_counts_per_test_as_well_as_per_claim():
     text = res.render()
     assert "C4: holds at 0 of 4 points, flips at 2, unclear at 2, no data at 0" in text
     assert "    test 'KPI pay narrows the pay gap': holds at 2 of 4 points, flips at 2" in text
+    # a test that holds at some points and flips at others says where
+    assert ("; holds where (rate=0.005); (rate=0.01); flips where (rate=0.015); (rate=0.02)"
+            in text)
+    assert t.loc[("C4", "KPI pay narrows the pay gap"), "holds_at"] == "(rate=0.005); (rate=0.01)"
 
 
 def test_one_vocabulary_and_parameter_names_written_in_full():

@@ -108,7 +108,7 @@ BAD = [
      "e.yaml:4: levers.demand.daily_volume.high: expected greater than low (5), found 3"),
     ("levers:\n  demand.daily_volume: {low: 1, high: 3}\n",
      "e.yaml:4: levers.demand.daily_volume: expected num (how many grid values)"),
-    ("design: sobolx\n", "e.yaml:3: design: expected one of 'grid', 'lhs', 'sobol'"),
+    ("design: sobolx\n", "e.yaml:3: design: expected one of 'grid', 'oat', 'lhs', 'sobol'"),
     ("design: {name: sobol, samples: 10}\nlevers: {sim.days: {low: 1, high: 3}}\n",
      "e.yaml:3: design.samples: expected a power of 2"),
     ("reps: 0\n", "e.yaml:3: reps: expected a number of at least 1, found 0"),
@@ -172,3 +172,33 @@ def test_one_factor_can_set_several_keys(put):
     with pytest.raises(ConfigError, match=r"e\.yaml:4: levers\.size\.keys\.1: expected each "
                                           r"key varied once"):
         load_plan(clash)
+
+
+# ------------------------------------------------------------------- one at a time
+def test_one_at_a_time_moves_one_factor_from_the_base_point():
+    from policysim.experiment.design import base_slices
+
+    d = build_design(exp(levers={"a.b": [1, 2, 3], "c.d": ["x", "y"], "e.f": [None, 5]},
+                         design="oat"))
+    assert len(d) == 1 + 2 + 1 + 1  # the base, then each factor's other values in file order
+    base = d.values(0)
+    assert base == {"a.b": 1, "c.d": "x", "e.f": None}
+    for p in range(1, len(d)):
+        moved = [k for k in d.keys if d.values(p)[k] != base[k]]
+        assert len(moved) == 1, (p, moved)
+    assert [d.values(p)["a.b"] for p in range(3)] == [1, 2, 3]
+    assert base_slices(d) == {"a.b": [0, 1, 2], "c.d": [0, 3], "e.f": [0, 4]}
+    assert base_slices(build_design(exp(levers={"a.b": [1, 2]}))) is None  # a grid
+
+
+def test_null_leaves_the_scenario_value_and_only_listed_designs_take_it(put, tiny):
+    path = put("o.yaml", "scenario: tiny.yaml\ndesign: oat\nlevers:\n"
+                         "  teams.0.agents: [null, 5]\n  demand.daily_volume: [300, 200]\n")
+    plan = load_plan(path)
+    assert [plan.scenario(p).teams[0].agents for p in range(3)] == [3, 5, 3]
+    assert [plan.scenario(p).demand.daily_volume for p in range(3)] == [300, 300, 200]
+    bad = put("s.yaml", "scenario: tiny.yaml\ndesign: {name: lhs, samples: 4}\nlevers:\n"
+                        "  teams.0.agents: [null, 5]\n")
+    with pytest.raises(ConfigError) as err:
+        load_plan(bad)
+    assert "null (the scenario's value) only in a grid or oat design" in str(err.value)

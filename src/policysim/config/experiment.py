@@ -15,7 +15,7 @@ them into design points, and how many replications to run of each (point, scheme
       teams.0.agents: {low: 6, high: 14, num: 5, integer: true}    # a range (grid: num values)
     uncertainties:
       behaviour.temperature: {dist: triangular, low: 60, mode: 120, high: 240}
-    design: grid                              # grid | lhs | sobol | morris, or a mapping:
+    design: grid                              # grid | oat | lhs | sobol | morris, or a mapping:
     # design: {name: sobol, samples: 256}     #   samples = base N (a power of 2) for sobol
     reps: 3                                   # default: the scenario's sim.reps
     seed: 7                                   # default: the scenario's sim.seed
@@ -30,6 +30,12 @@ then being only its name (a column of the results)::
 
     levers:
       team_size: {keys: [teams.0.agents, teams.1.agents, teams.2.agents], values: [8, 10, 12]}
+
+A ``null`` in a list of values leaves the key(s) as the scenario has them (for a factor whose
+scenario value is not one number, like a list of KPI tiers). A ``oat`` (one-at-a-time)
+design starts from the **base point**, every factor at its *first* value (write the
+scenario's own values first, or ``null``), and moves one factor at a time to each of its
+other values: 1 + sum(values - 1) points instead of the grid's product.
  Sampled designs (lhs, sobol, morris) draw every factor from
 the unit interval and map it through the factor (a list: equally likely values).
 
@@ -58,8 +64,11 @@ def _factor_shorthand(value: object) -> object:
 
 def _plain_values(values: list[Any]) -> list[Any]:
     for i, v in enumerate(values):
+        if v is None:  # null: the scenario's own value
+            continue
         if not isinstance(v, _PLAIN) or (isinstance(v, float) and not math.isfinite(v)):
-            raise ValueError(f"values: plain finite values (numbers, text, true/false, dates); "
+            raise ValueError(f"values: plain finite values (numbers, text, true/false, dates, "
+                             f"null); "
                              f"item {i}, found {v!r}")
     return values
 
@@ -125,6 +134,10 @@ class Factor(Strict):
 FactorSpec = Annotated[Factor, BeforeValidator(_factor_shorthand)]
 
 
+#: Designs that list factor values (not sampled): every value of a list, ``num`` of a range.
+LISTED = ("grid", "oat")
+
+
 def _design_shorthand(value: object) -> object:
     """``design: sobol`` means ``design: {name: sobol}``."""
     return {"name": value} if isinstance(value, str) else value
@@ -133,23 +146,24 @@ def _design_shorthand(value: object) -> object:
 class Design(Strict):
     """How factors become design points.
 
-    ``grid``: every combination of every factor's values. ``lhs``: ``samples`` points of a
+    ``grid``: every combination of every factor's values. ``oat``: one factor at a time
+    around the base point (every factor at its first value). ``lhs``: ``samples`` points of a
     Latin hypercube. ``sobol``: Saltelli's scheme on a Sobol sequence, ``samples`` x (D + 2)
     points (x (2D + 2) with ``second_order``) for D factors, ``samples`` a power of 2.
     ``morris``: ``samples`` trajectories of D + 1 points on a ``levels``-level grid.
     """
 
-    name: Literal["grid", "lhs", "sobol", "morris"] = "grid"
+    name: Literal["grid", "oat", "lhs", "sobol", "morris"] = "grid"
     samples: int | None = Field(default=None, ge=1, le=1_000_000)
     levels: int = Field(default=4, ge=2, le=1000)
     second_order: bool = False
 
     @model_validator(mode="after")
     def _samples(self) -> Design:
-        if self.name == "grid" and self.samples is not None:
+        if self.name in LISTED and self.samples is not None:
             raise ValueError(f"samples: only for lhs, sobol or morris designs, found "
-                             f"{self.samples} with a grid")
-        if self.name != "grid" and self.samples is None:
+                             f"{self.samples} with a {self.name} design")
+        if self.name not in LISTED and self.samples is None:
             raise ValueError(f"samples: a number of samples for a {self.name} design, "
                              "found nothing")
         if self.name == "sobol" and self.samples & (self.samples - 1):

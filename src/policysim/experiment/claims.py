@@ -12,7 +12,11 @@ claims anywhere in policysim (console, CSV, notebooks):
   90-day run).
 
 C1-C5 are paired differences between two (scheme, metric) cells at the same design point
-and replication (schemes at one point share buyers, so the pairing removes their luck); a
+and replication (schemes at one point share buyers, so the pairing removes their luck). How
+fast buyers get a first reply is read from ``reply_within_30s``, the share of *all*
+inquiries replied to within 30 s (a buyer who left unanswered counts as not replied), not
+from the mean over answered buyers, which a scheme that makes more buyers give up would
+flatter (issue 11, item 5); a
 claim holds at a point when all its tests hold, flips when any flips. They are data
 (:data:`CLAIMS`): edit the table to change one. A test whose scheme or metric the sweep does
 not have is skipped and said so. A comparison of one store (the field-claims report) reads
@@ -23,14 +27,12 @@ and C6-C9 (from five probe schemes, :func:`probe_overrides`): :data:`EXTRA`,
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from policysim.config.schema import Scenario
 from policysim.experiment.stats import mean_ci
 
 HOLDS, FLIPS, UNCLEAR, NO_DATA = "holds", "flips", "unclear", "no data"
@@ -42,7 +44,7 @@ CLAIMS: list[tuple[str, str, str, str, str, str, str]] = [
     ("C1", "commission pays for luck more than for skill",
      "commission", "pay_luck_corr", ">", "commission", "pay_skill_corr"),
     ("C2", "commission makes agents hoard chats: slower first replies",
-     "commission", "first_response_mean_s", ">", "group_contest", "first_response_mean_s"),
+     "commission", "reply_within_30s", "<", "group_contest", "reply_within_30s"),
     ("C2", "commission makes agents hoard chats: fewer chats reach novices",
      "commission", "novice_chat_share", "<", "group_contest", "novice_chat_share"),
     ("C3", "under commission low earners (new hires) quit",
@@ -54,7 +56,7 @@ CLAIMS: list[tuple[str, str, str, str, str, str, str]] = [
     ("C5", "group pay makes agents pass chats on",
      "group_contest", "transfers", ">", "commission", "transfers"),
     ("C5", "group pay gives faster first replies",
-     "group_contest", "first_response_mean_s", "<", "commission", "first_response_mean_s"),
+     "group_contest", "reply_within_30s", ">", "commission", "reply_within_30s"),
 ]
 _COLUMNS = ["claim", "says", "scheme_a", "metric_a", "sign", "scheme_b", "metric_b"]
 
@@ -75,9 +77,9 @@ class ClaimsResult:
         points: One row per design point and claim: factor values, claim, verdict.
         by_factor: One row per claim, factor and factor value (or tercile): points and the
             count of each verdict.
-        summary: One row per claim: points, the count of each verdict, flips_at (the factor
-            values of the first points where it flips, names written in full).
-        by_test: The same per test: claim, says, points, counts, flips_at.
+        summary: One row per claim: points, the count of each verdict, flips_at and holds_at
+            (the factor values of the first points where it flips / holds, names in full).
+        by_test: The same per test: claim, says, points, counts, flips_at, holds_at.
         skipped: Tests that could not be computed: claim, says, reason.
     """
 
@@ -96,14 +98,14 @@ class ClaimsResult:
             tests = self.by_test[self.by_test["claim"] == r["claim"]] \
                 if self.by_test is not None else []
             if len(tests) > 1:
-                out += [f"    test '{t['says']}': {_counts(t)}" for _, t in tests.iterrows()]
+                out += [f"    test '{t['says']}': {_counts(t)}{_where_mixed(t)}"
+                        for _, t in tests.iterrows()]
             if r["holds"] == r["points"] or r["flips"] == r["points"] \
                     or r["holds"] + r["flips"] == 0:
                 continue  # the same everywhere: nothing to locate
             by = self.by_factor[self.by_factor["claim"] == r["claim"]]
             for factor, g in by.groupby("factor", sort=False):
-                cells = [f"{v['value']}: {v['holds']} holds, {v['flips']} flips of "
-                         f"{v['points']}" for _, v in g.iterrows()]
+                cells = [f"{v['value']}: {_cell(v)}" for _, v in g.iterrows()]
                 out.append(f"    {factor}: " + " | ".join(cells))
         for _, r in self.skipped.iterrows():
             out.append(f"{r['claim']} ({r['says']}): skipped, {r['reason']}")
@@ -113,6 +115,23 @@ class ClaimsResult:
         return "\n".join(out) if out else "no claim could be evaluated"
 
 
+def _cell(v) -> str:
+    """One factor value's verdicts: the verdict itself at a single point, else the counts
+    ("holds 2, flips 0, unclear 1, no data 0 of 3")."""
+    if v["points"] == 1:
+        return next(k for k in VERDICTS if v[k])
+    return ", ".join(f"{k} {v[k]}" for k in VERDICTS) + f" of {v['points']}"
+
+
+def _where_mixed(t) -> str:
+    """Where a test that neither holds nor flips everywhere holds and flips."""
+    out = ""
+    for word, col in ((HOLDS, "holds_at"), (FLIPS, "flips_at")):
+        if 0 < t[word] < t["points"] and t.get(col):
+            out += f"; {word} where {t[col]}"
+    return out
+
+
 def _counts(r) -> str:
     """ "holds at 3 of 4 points, flips at 0, unclear at 1, no data at 0"."""
     return (f"holds at {r['holds']} of {r['points']} points, flips at {r['flips']}, unclear "
@@ -120,7 +139,8 @@ def _counts(r) -> str:
 
 
 def analyze_claims(runs: pd.DataFrame, factors: list[str], claims=CLAIMS,
-                   level: float = 0.95) -> ClaimsResult:
+                   level: float = 0.95,
+                   slices: dict[str, list[int]] | None = None) -> ClaimsResult:
     """Evaluate every claim at every design point of a sweep's ``runs`` table.
 
     Args:
@@ -128,6 +148,10 @@ def analyze_claims(runs: pd.DataFrame, factors: list[str], claims=CLAIMS,
         factors: The varied keys (columns of ``runs``).
         claims: The claim definitions (see :data:`CLAIMS`).
         level: Confidence level of the intervals.
+        slices: One-at-a-time designs (:func:`policysim.experiment.design.base_slices`):
+            each factor's points (the base point and those where only it moved). Each
+            factor is then tallied on its own slice only, and ``flips_at`` names only what
+            moved from the base point. None: every point counts for every factor.
     """
     table = claims_table(claims)
     schemes = set(runs["scheme"]) if "scheme" in runs.columns else set()
@@ -153,9 +177,25 @@ def analyze_claims(runs: pd.DataFrame, factors: list[str], claims=CLAIMS,
                                         "n", "verdict"])
     tests = design.reset_index().merge(tests, on="point") if len(tests) else tests
     points = _per_point(tests, design)
-    return ClaimsResult(tests, points, _by_factor(points, factors), _summary(points, factors),
+    base = _base_values(design, slices)
+    return ClaimsResult(tests, points, _by_factor(points, factors, slices),
+                        _summary(points, factors, base=base),
                         pd.DataFrame(skipped, columns=["claim", "says", "reason"]),
-                        _summary(tests, factors, by=["claim", "says"]))
+                        _summary(tests, factors, by=["claim", "says"], base=base))
+
+
+def _base_values(design: pd.DataFrame, slices: dict | None) -> dict | None:
+    """The base point's factor values of a one-at-a-time design (None otherwise)."""
+    if slices is None or not len(design):
+        return None
+    return design.iloc[0].to_dict()
+
+
+def _moved(r: pd.Series, factors: list[str], base: dict | None) -> list[str]:
+    """The factors whose value at this point is not the base point's (all without a base)."""
+    if base is None:
+        return list(factors)
+    return [f for f in factors if not (r[f] == base[f] or (pd.isna(r[f]) and pd.isna(base[f])))]
 
 
 def _missing(runs: pd.DataFrame, schemes: set, c: pd.Series) -> str | None:
@@ -201,6 +241,8 @@ def _per_point(tests: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
 
 
 def _show(v: object) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return "scenario's value"  # a null factor value: the key left as the scenario has it
     if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
         return f"{v:g}"
     return str(v)
@@ -216,21 +258,38 @@ def _bins(values: pd.Series) -> pd.Series:
                    ).astype(str)
 
 
-def _by_factor(points: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+def _by_factor(points: pd.DataFrame, factors: list[str],
+               slices: dict[str, list[int]] | None = None) -> pd.DataFrame:
     rows = []
+    every = points
     for f in factors:
-        if not len(points):
+        if not len(every):
             break
+        points = every[every["point"].isin(slices[f])] if slices and f in slices else every
         labels = _bins(points[f])
-        groups = points.groupby([points["claim"], labels], sort=False)
-        first = groups[f].min() if pd.api.types.is_numeric_dtype(points[f]) else None
-        keys = sorted(groups.groups, key=lambda k: (k[0], first[k] if first is not None
-                                                    else k[1]))
+        groups = points.groupby([points["claim"], labels], sort=False, dropna=False)
+        if slices:  # one at a time: the factor's values in the order the file lists them
+            order = {lab: i for i, lab in enumerate(dict.fromkeys(labels))}
+            keys = sorted(groups.groups, key=lambda k: (k[0], order[k[1]]))
+        else:
+            first = groups[f].min() if pd.api.types.is_numeric_dtype(points[f]) else None
+            keys = sorted(groups.groups, key=lambda k: (k[0], first[k] if first is not None
+                                                        else k[1]))
         for claim, label in keys:
             g = groups.get_group((claim, label))
             rows.append({"claim": claim, "factor": f, "value": label, "points": len(g),
                          **_tally(g["verdict"])})
     return pd.DataFrame(rows, columns=["claim", "factor", "value", "points", *VERDICTS])
+
+
+def _where(r: pd.Series, factors: list[str], base: dict | None) -> str:
+    """ "(team_size=8, sim.period_days=7)", "the base point" or "the only point"."""
+    if not factors:
+        return "the only point"
+    moved = _moved(r, factors, base)
+    if not moved:
+        return "the base point"
+    return "(" + ", ".join(f"{f}={_show(r[f])}" for f in moved) + ")"
 
 
 def _tally(verdicts: pd.Series) -> dict[str, int]:
@@ -239,197 +298,37 @@ def _tally(verdicts: pd.Series) -> dict[str, int]:
 
 
 def _summary(points: pd.DataFrame, factors: list[str], show: int = 5,
-             by: list[str] | None = None) -> pd.DataFrame:
+             by: list[str] | None = None, base: dict | None = None) -> pd.DataFrame:
     """Per claim (or per ``by`` group, e.g. claim and test): points, the count of each
-    verdict and where it flips (factor names in full, at most ``show`` points)."""
+    verdict and where it flips and where it holds (factor names in full, at most ``show``
+    points; with a ``base`` point only the factors that moved from it)."""
     by = by or ["claim"]
     rows = []
     for key, g in points.groupby(by, sort=True) if len(points) else []:
-        flips = g[g["verdict"] == FLIPS]
-        where = ["(" + ", ".join(f"{f}={_show(r[f])}" for f in factors) + ")" if factors
-                 else "the only point" for _, r in flips.head(show).iterrows()]
-        if len(flips) > show:
-            where.append(f"... {len(flips) - show} more")
         ids = dict(zip(by, key if isinstance(key, tuple) else (key,)))
         rows.append({**ids, "points": len(g), **_tally(g["verdict"]),
-                     "flips_at": "; ".join(where)})
-    return pd.DataFrame(rows, columns=[*by, "points", *VERDICTS, "flips_at"])
+                     "flips_at": _located(g[g["verdict"] == FLIPS], factors, base, show),
+                     "holds_at": _located(g[g["verdict"] == HOLDS], factors, base, show)})
+    return pd.DataFrame(rows, columns=[*by, "points", *VERDICTS, "flips_at", "holds_at"])
 
 
-# ------------------------------------------------------------------ one store: C3, C6-C9
-#: Schemes some field claims need and a store may not define (see :func:`probe_overrides`).
-PROBES = ("probe_ranking", "probe_threshold", "probe_tiny", "probe_kpi_service", "probe_kpi_sales")
+def _located(rows: pd.DataFrame, factors: list[str], base: dict | None, show: int) -> str:
+    where = [_where(r, factors, base) for _, r in rows.head(show).iterrows()]
+    if len(rows) > show:
+        where.append(f"... {len(rows) - show} more")
+    return "; ".join(where)
 
 
-def expected_sales_per_agent_month(scn: Scenario) -> float:
-    """Rough pre-run scale for sales targets: inquiries x pre-sales share x 50% conversion x
-    mean price x 30 days / agents."""
-    cat = scn.demand.catalogue
-    price = float(np.average(cat.prices, weights=cat.weights))
-    return (scn.demand.daily_volume * scn.demand.pre_sales_share * 0.5 * price * 30.0
-            / max(1, scn.n_agents))
-
-
-def probe_overrides(scn: Scenario, commission: str, group: str) -> list[str]:
-    """``--set`` texts adding the probe schemes, scaled to the store (the scenario file is
-    untouched):
-
-    - ``probe_ranking``: base pay + a public individual sales ranking with prizes (C6);
-    - ``probe_threshold`` / ``probe_tiny``: commission only above a break-even target with
-      the excess split 50/50, versus a tiny flat commission (C8);
-    - ``probe_kpi_service`` / ``probe_kpi_sales``: the same KPI sheet weighted on service
-      (first response, rating) or on sales (conversion, sales) (C9).
-    """
-    base_c = scn.schemes[commission].base_salary if commission in scn.schemes else 3000.0
-    base_g = scn.schemes[group].base_salary if group in scn.schemes else 3500.0
-    target = round(expected_sales_per_agent_month(scn) * 0.6, -3)
-    probes = {
-        "probe_ranking": {
-            "base_salary": base_g,
-            "ranking": {"metric": "sales", "prize": 3000, "top": 3},
-        },
-        "probe_threshold": {
-            "base_salary": base_c,
-            "commission": {"rate": 0.05, "target": target, "share": 0.5},
-        },
-        "probe_tiny": {"base_salary": base_c, "commission": {"rate": 0.002}},
-        "probe_kpi_service": {
-            "base_salary": base_g,
-            "kpi": {
-                "metrics": {
-                    "first_response_s": {"weight": 40, "target": 12, "floor": 40,
-                                         "measure": "platform"},
-                    "rating": {"weight": 40, "target": 4.6, "floor": 3.6},
-                    "reply_rate": {"weight": 20, "target": 0.97, "floor": 0.85},
-                }
-            },
-        },
-        "probe_kpi_sales": {
-            "base_salary": base_g,
-            "kpi": {
-                "metrics": {
-                    "conversion": {"weight": 40, "target": 0.55, "floor": 0.35},
-                    "sales": {"weight": 40, "target": max(1.0, target / 0.6), "floor": target / 2},
-                    "reply_rate": {"weight": 20, "target": 0.97, "floor": 0.85},
-                }
-            },
-        },
-    }
-    return [f"schemes.{k}={json.dumps(v)}" for k, v in probes.items()]
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A field-claim test beyond :data:`CLAIMS` (C3 from the agents, C6-C9 from probes).
-
-    Attributes:
-        code: "C1".."C9".
-        says: What the test checks, in a few words.
-        unit: Unit of the effect.
-        sign: +1 if the claim predicts an effect above ``null``, -1 below.
-        null: The no-effect value (0 for differences, 1 for ratios).
-        axis: Axis label of the effect, with its unit (figures).
-    """
-
-    code: str
-    says: str
-    unit: str
-    sign: int
-    null: float = 0.0
-    axis: str = ""
-
-
-#: claim -> (the claim in a few words, what the model cannot express of it yet)
-NOTES = {
-    "C1": ("commission rewards luck", ""),
-    "C2": ("commission breeds hoarding", "team cohesion is not a state of the model; novices' "
-           "lost learning shows only through skill and pay"),
-    "C3": ("individual pay drives out low earners", ""),
-    "C4": ("KPI narrows the pay gap, turnover falls", ""),
-    "C5": ("group pay brings cooperation", "helping is only handing over chats; no coaching "
-           "or knowledge sharing"),
-    "C6": ("public rankings demotivate", "demotivation acts only through the quit hazard of "
-           "those not recognised; no effort or cohesion penalty of rankings"),
-    "C7": ("losing a top performer is costly", "'pay a good agent double' needs individual "
-           "retention pay, not yet a scheme component"),
-    "C8": ("threshold beats tiny commission", "the applicant pool does not depend on base pay, "
-           "so 'base pay too low hurts hiring' cannot be expressed"),
-    "C9": ("KPI weights steer behaviour", "neglect of unmeasured work acts only through the "
-           "multitask effort cost"),
-}
-
-EXTRA = {
-    "C3": Claim("C3", "under commission the lowest-paid quarter quits more often", "points", +1,
-                axis="monthly quit rate, bottom pay quartile - rest (points)"),
-    "C6": Claim("C6", "an individual ranking raises turnover against a group contest", "points",
-                +1, axis="annual turnover, ranking - contest (points)"),
-    "C7": Claim("C7", "a top-quartile agent sells more than a new hire", "ratio", +1, null=1.0,
-                axis="sales, top-quartile agent / new hire (ratio)"),
-    "C8": Claim("C8", "a threshold 50/50 commission brings more revenue than a tiny one",
-                "% of revenue", +1, axis="revenue, threshold - tiny commission (%)"),
-    "C9": Claim("C9", "a service-weighted KPI gives faster first replies than a sales-weighted "
-                "one", "s", -1, axis="first response, service KPI - sales KPI (s)"),
-}
-
-
-def _paired(rows_a: list[dict], rows_b: list[dict], key: str, scale: float = 1.0) -> dict:
-    return mean_ci([(a[key] - b[key]) * scale for a, b in zip(rows_a, rows_b)])
-
-
-def low_earner_quits(agents: pd.DataFrame, scheme: str) -> dict:
-    """Per replication: monthly quit share of the bottom pay quartile minus the rest (points)."""
-    a = agents[(agents["scheme"] == scheme)]
-    if "quit" not in a.columns or not len(a):
-        return mean_ci([])
-    if "present" in a.columns:
-        a = a[a["present"] > 0]
-    vals = []
-    for _, g in a.groupby("rep"):
-        q = g.groupby("period")["pay"].transform(lambda p: p <= p.quantile(0.25))
-        low, rest = g.loc[q, "quit"].astype(float), g.loc[~q, "quit"].astype(float)
-        if len(low) and len(rest):
-            vals.append((low.mean() - rest.mean()) * 100)
-    return mean_ci(vals)
-
-
-def top_vs_new(agents: pd.DataFrame, scheme: str) -> dict:
-    """Per replication: sales of a top-quartile-skill agent-month / of a new hire's
-    (tenure < 90 days) agent-month."""
-    a = agents[(agents["scheme"] == scheme)]
-    if "present" in a.columns:
-        a = a[a["present"] >= 0.999]
-    vals = []
-    for _, g in a.groupby("rep"):
-        top = g[g["skill"] >= g.groupby("period")["skill"].transform(lambda s: s.quantile(0.75))]
-        new = g[g["tenure_days"] < 90]
-        if len(top) and len(new) and new["sales"].mean() > 0:
-            vals.append(top["sales"].mean() / new["sales"].mean())
-    return mean_ci(vals)
-
-
-def extra_effects(rows, agents: pd.DataFrame, names: list[str], commission: str,
-                  group: str) -> dict[str, dict | None]:
-    """The effect (:func:`policysim.experiment.stats.mean_ci`) of every :data:`EXTRA` test
-    whose schemes ran; a test left out has no data.
-
-    Args:
-        rows: ``rows(scheme)`` -> one dict of run metrics per replication.
-        agents: The per-agent table of every scheme.
-        names: The schemes that ran (incl. :data:`PROBES` if added).
-        commission, group: The scenario's scheme names in those roles.
-    """
-    present = set(names)
-    extra: dict[str, dict | None] = {}
-    if commission in present:
-        extra["C3"] = low_earner_quits(agents, commission)
-        extra["C7"] = top_vs_new(agents, commission)
-    if {"probe_ranking", group} <= present:
-        extra["C6"] = _paired(rows("probe_ranking"), rows(group), "annual_turnover_rate", 100)
-    if {"probe_threshold", "probe_tiny"} <= present:
-        extra["C8"] = mean_ci([(a["revenue"] / b["revenue"] - 1) * 100
-                               for a, b in zip(rows("probe_threshold"), rows("probe_tiny"))
-                               if b["revenue"]])
-    if {"probe_kpi_service", "probe_kpi_sales"} <= present:
-        extra["C9"] = _paired(rows("probe_kpi_service"), rows("probe_kpi_sales"),
-                              "first_response_mean_s")
-    return extra
+# The one-store tests (C3 from the agents, C6-C9 from probe schemes) live in claims_probes;
+# their names stay importable from here.
+from policysim.experiment.claims_probes import (  # noqa: E402,F401
+    EXTRA,
+    NOTES,
+    PROBES,
+    Claim,
+    expected_sales_per_agent_month,
+    extra_effects,
+    low_earner_quits,
+    probe_overrides,
+    top_vs_new,
+)

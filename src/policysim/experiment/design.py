@@ -1,7 +1,9 @@
 """Design points: which values of the varied keys each point of an experiment takes.
 
 Think of a design as a spreadsheet: one column per varied key, one row per **design point**.
-A grid writes every combination of the factors' values; Latin hypercube, Sobol (Saltelli)
+A grid writes every combination of the factors' values; a one-at-a-time (``oat``) design
+writes a base point (every factor at its first value) and moves one factor at a time to
+each of its other values, so each factor's effect is read against the same base; Latin hypercube, Sobol (Saltelli)
 and Morris designs (drawn with SALib) write rows of numbers in [0, 1] that each factor maps
 to its own values (a list: equally likely items; a range: uniform; a distribution: its
 quantile). :func:`build_design` is pure (no files); :mod:`policysim.experiment.plan` turns
@@ -27,7 +29,7 @@ class Design:
     """Design points: the values of every factor at every point.
 
     Attributes:
-        name: grid, lhs, sobol or morris.
+        name: grid, oat, lhs, sobol or morris.
         keys: The factors' names (their dotted keys, or the name of a factor with
             ``keys``), levers first, in file order.
         points: One row per point: ``point`` and one typed column per key.
@@ -72,6 +74,10 @@ def build_design(exp: Experiment, seed: int | None = None) -> Design:
         rows = list(itertools.product(*axes)) if axes else [()]
         unit = None
         columns = {k: [r[i] for r in rows] for i, k in enumerate(keys)}
+    elif spec.name == "oat":
+        rows = one_at_a_time([grid_values(f) for _, f in factors])
+        unit = None
+        columns = {k: [r[i] for r in rows] for i, k in enumerate(keys)}
     else:
         unit = _sample(spec, len(keys), seed)
         columns = {k: from_unit(f, unit[:, i]) for i, (k, f) in enumerate(factors)}
@@ -80,6 +86,29 @@ def build_design(exp: Experiment, seed: int | None = None) -> Design:
     for k, vals in columns.items():
         points[k] = _column(vals)
     return Design(spec.name, keys, points, unit, spec)
+
+
+def one_at_a_time(axes: list[list]) -> list[tuple]:
+    """The rows of a one-at-a-time design: the base row (each axis's first value), then for
+    each axis in order one row per other value, every other axis at its first value."""
+    base = [a[0] for a in axes]
+    rows = [tuple(base)]
+    for i, axis in enumerate(axes):
+        rows += [tuple(base[:i] + [v] + base[i + 1:]) for v in axis[1:]]
+    return rows
+
+
+def base_slices(design: Design) -> dict[str, list[int]] | None:
+    """For a one-at-a-time design, each factor's points: the base point and the points
+    where only that factor moved (None for other designs)."""
+    if design.name != "oat" or not len(design.points):
+        return None
+    pts = design.points.set_index("point")
+    base = pts.iloc[0]
+    same = pd.DataFrame({k: pts[k].isna() if pd.isna(base[k])
+                         else (pts[k] == base[k]).fillna(False).astype(bool)
+                         for k in design.keys}, index=pts.index)
+    return {k: [int(p) for p in pts.index if same.loc[p].drop(k).all()] for k in design.keys}
 
 
 def _sample(spec: DesignSpec, d: int, seed: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from policysim.config.experiment import Experiment
+from policysim.config.experiment import LISTED, Experiment
 from policysim.config.schema import Scenario
 from policysim.config.validate import validate_data
 from policysim.config.yamlio import KeyPath, PathError, dotted, read_yaml, set_path
@@ -202,14 +202,19 @@ def _check_factors(exp: Experiment, where: _Where) -> None:
                     problems.append(where.at(at, "each key varied once (no key inside "
                                              "another)", f"{key!r} and {owner}"))
             seen[key] = f"{section}.{name}"
-        if exp.design.name == "grid" and f.values is None and f.num is None:
-            problems.append(where.at(here, "num (how many grid values) for a range or "
-                                     "distribution in a grid design", "no num"))
-        if exp.design.name != "grid" and f.num is not None:
-            problems.append(where.at((*here, "num"), "num only in a grid design (sampled "
+        listed = exp.design.name in LISTED
+        if listed and f.values is None and f.num is None:
+            problems.append(where.at(here, f"num (how many grid values) for a range or "
+                                     f"distribution in a {exp.design.name} design", "no num"))
+        if not listed and f.num is not None:
+            problems.append(where.at((*here, "num"), "num only in a grid or oat design (sampled "
                                      "designs draw values)", f"num with a {exp.design.name} "
                                      "design"))
-    if exp.design.name != "grid" and not seen:
+        if not listed and f.values is not None and None in f.values:
+            problems.append(where.at((*here, "values"), "null (the scenario's value) only in a "
+                                     "grid or oat design", f"null with a {exp.design.name} "
+                                     "design"))
+    if exp.design.name not in LISTED and not seen:
         problems.append(where.at(("design",), "levers or uncertainties to vary in a "
                                  f"{exp.design.name} design", "none"))
     if exp.design.name == "sobol" and len(seen) == 1 and exp.design.second_order:
@@ -257,6 +262,8 @@ class _Points:
         sources: dict[KeyPath, str] = {}
         problems = []
         for name, value in design.values(point).items():
+            if value is None:  # null: the scenario's own value
+                continue
             for key in self.targets[name]:
                 try:
                     sources[_put(data, key, value)] = name

@@ -289,6 +289,7 @@ def analyze(out: str | Path, plot: Callable[..., Path] | None = None) -> Analysi
             plot). None: no figures.
     """
     from policysim.experiment.claims import analyze_claims
+    from policysim.experiment.design import base_slices
     from policysim.experiment.sensitivity import indices, load_design
     from policysim.results.query import query
 
@@ -308,7 +309,7 @@ def analyze(out: str | Path, plot: Callable[..., Path] | None = None) -> Analysi
                 files.append(plot(sens, folder / name, outcomes=shown, scheme=scheme))
     claims = None
     if runs["scheme"].nunique() >= 2 or "commission" in set(runs["scheme"]):
-        claims = analyze_claims(runs, design.keys)
+        claims = analyze_claims(runs, design.keys, slices=base_slices(design))
         for name in ("tests", "points", "by_factor", "summary", "by_test", "skipped"):
             files.append(_csv(getattr(claims, name), folder / f"claims_{name}.csv"))
     return Analysis(sens, claims, files)
