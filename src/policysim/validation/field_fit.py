@@ -6,7 +6,8 @@ attrition coefficients). The field studies of :mod:`policysim.validation.field` 
 number (Lazear's +44%, Shearer's +20%, ...) and are marked ``in_sample`` are the targets; the
 parameters are chosen to bring the model's relative effects close to them:
 
-    loss(theta) = sum_i z_i(theta)^2,   z_i = (model_i(theta) - published_i) / max(|published_i|, floor)
+    loss(theta) = sum_i z_i(theta)^2,
+    z_i = (model_i(theta) - published_i) / max(|published_i|, floor)
 
 a standardised (relative) error per study, ``floor`` keeping a small published effect (+3%)
 from dominating. No published standard errors are in LITERATURE.md, so the published figure's
@@ -16,8 +17,9 @@ The search is a coordinate search over the candidate values the fit file lists
 (``experiments/behaviour_fit.yaml``): start from the current defaults, then for each
 parameter in turn try its values with the others at their best so far, and keep the best.
 Every point runs the same seeds (common random numbers), so points are compared on the same
-buyers and luck. The other studies are then run at the defaults and at the fitted values,
-which is the out-of-sample check. Nothing here changes a default: the result is a report.
+buyers and luck. With ``out_of_sample: true`` the other studies are then run at the defaults
+and at the fitted values (the out-of-sample check). Nothing here changes a default: the
+result is a report.
 """
 
 from __future__ import annotations
