@@ -56,15 +56,15 @@ def test_memory_calibrates_the_router_rule_by_group_and_own_ratio():
     """Least-loaded routing; the early shift (8 h) gets 3 buyers an hour, a chat holds its
     slot an hour, so 3 chats are open: limits 2 and 4 share them at min(2, x) + min(4, x) = 3,
     x = 1.5 each, 1.5 x 8 h x 30 days = 360 chats a period each. They were routed 300 (limit
-    2, below comfort 3) and 450 (limit 4, above): the ratios of their (cooperation, limit)
-    cells and (cooperation, side of comfort) classes are 300/360 and 450/360, and each
-    agent's own ratio 1. The late shift's agent (limit 5, alone with 3 chats an hour: 720 a
-    period) was routed 360 and cooperates: its cell's and class's ratio is 1/2.
+    2, below comfort 3) and 450 (limit 4, above): the ratios of their (cooperation, side of
+    comfort) classes are 300/360 and 450/360, and each agent's own ratio 1. The late shift's
+    agent (limit 5, alone with 3 chats an hour: 720 a period) was routed 360 and cooperates:
+    its class's ratio is 1/2.
 
     Next period a newcomer with limit 4 joins the early shift: min(2, x) + 2 min(4, x) = 3
     gives x = 1, 240 chats a period at any limit >= 1, times the ratio of the candidate's
-    cell, else class, else of everybody (1110/1440). A keeper predicts exactly what it was
-    routed for its own action."""
+    class, else of everybody (1110/1440). A keeper predicts exactly what it was routed for
+    its own action."""
     scn = Scenario.model_validate({"service": {"routing": {"mode": "least_loaded"}}})
     beliefs = Beliefs(scn, n_teams=1)
     members = [_agent(0, 0, 5, 2, 30), _agent(1, 0, 5, 4, 30), _agent(2, 1, 5, 5, 30)]
@@ -80,18 +80,17 @@ def test_memory_calibrates_the_router_rule_by_group_and_own_ratio():
     assert [r["realised_routed"] for r in records] == routed
     assert records[1]["predicted_routed"] == 400.0 and np.isnan(records[0]["predicted_routed"])
     mult = beliefs.memory["group_mult"]
-    assert mult[("cell", 0.0, 2)] == pytest.approx(300 / 360)
     assert mult[("class", 0.0, -1)] == pytest.approx(300 / 360)
-    assert mult[("cell", 0.0, 4)] == mult[("class", 0.0, 1)] == pytest.approx(450 / 360)
-    assert mult[("cell", 1.0, 5)] == mult[("class", 1.0, 1)] == pytest.approx(360 / 720)
+    assert mult[("class", 0.0, 1)] == pytest.approx(450 / 360)
+    assert mult[("class", 1.0, 1)] == pytest.approx(360 / 720)
     assert mult[None] == pytest.approx(1110 / 1440)
-    assert len(mult) == 7
+    assert len(mult) == 4
     newcomer = _agent(3, 0, 5, 4, 0)
     newcomer.comfort = 3
     beliefs.memory["last"] = None  # only the routed-chat tables are checked here
     h = beliefs.history(engine, [*members, newcomer], (0.5, 0.5, 5, 0.0))
     every = 1110 / 1440
-    # limits 1..5: class below, cell 2, nobody at comfort (all), cell 4, class above
+    # limits 1..5: class below (2), nobody at comfort (all), class above (4, 5)
     ratio = np.array([0, 300 / 360, 300 / 360, every, 450 / 360, 450 / 360])
     np.testing.assert_allclose(h.routed_by_coop[0.0][3], 240 * ratio, rtol=1e-9)
     coop_ratio = np.array([0, every, every, every, 0.5, 0.5])

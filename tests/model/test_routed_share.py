@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from policysim.model.routed_share import levels, open_chats, routed_table
+from policysim.model.routed_share import carried, levels, open_chats, routed_table
 
 ONE_HOUR = np.ones((1, 3))  # three agents on shift for one hour
 
@@ -23,10 +23,14 @@ def test_least_loaded_fills_everybody_to_a_common_level():
     np.testing.assert_allclose(table, np.tile(want, (3, 1)), rtol=1e-9)
 
 
-def test_round_robin_spreads_like_least_loaded():
-    args = (np.array([1, 3, 5]), np.ones(3), ONE_HOUR, np.array([4.0]), 300.0, 6)
-    np.testing.assert_allclose(routed_table("round_robin", True, *args),
-                               routed_table("least_loaded", True, *args), rtol=1e-12)
+def test_round_robin_agents_are_loss_systems_offered_the_same_load():
+    """Erlang loss at offered load 1: B(1) = 1/2, B(2) = 1/5, so limits 1 and 2 hold 1/2 and
+    4/5. Limits 1 and 2 holding 13/10 chats are therefore offered 1 each."""
+    np.testing.assert_allclose(carried(np.array([1, 2]), 1.0), [0.5, 0.8], rtol=1e-12)
+    limit = np.array([1, 2])
+    u = levels("round_robin", True, limit, np.ones(2), np.ones((1, 2)), np.array([1.3]), 5.0)
+    np.testing.assert_allclose(open_chats("round_robin", True, limit, np.ones(2), u, 5.0),
+                               [0.5, 0.8], rtol=1e-6)
 
 
 def test_most_available_leaves_everybody_the_same_spare():
@@ -86,3 +90,11 @@ def test_no_load_routes_nothing():
     table = routed_table("least_loaded", True, np.array([2, 4, 4]), np.ones(3), ONE_HOUR,
                          np.array([0.0]), 0.0, size=6)
     assert (table == 0).all()
+
+
+def test_hours_count_as_often_as_given():
+    """The same hour counted 3 times routes 3 times as many chats."""
+    args = ("least_loaded", True, np.array([2, 4, 4]), np.ones(3), ONE_HOUR, np.array([5.0]),
+            600.0, 6)
+    np.testing.assert_allclose(routed_table(*args, hours=np.array([3.0])),
+                               3 * routed_table(*args), rtol=1e-12)

@@ -10,13 +10,13 @@ rank-based prize is judged on).
 hold comes from the routing mode's own rule (:mod:`policysim.model.routed_share`: how the
 router spreads each hour's open chats over the agents on shift, given their limits), fed with
 the store's demand plan and the time a chat held a slot last period. The rule is then
-calibrated on what the router actually delivered: for each (cooperation, limit) cell, or
-else (cooperation, limit below / at / above comfort) class, the ratio of realised to ruled
+calibrated on what the router actually delivered: for each (cooperation, limit below / at /
+above comfort) class, the ratio of realised to ruled
 chats last period (an agent who hands chats over at once is routed more than its limit
 explains, one who takes transfers fewer), and each agent's own remaining ratio (a faster
 agent frees slots sooner). An agent who keeps its action among colleagues who keep theirs
 therefore expects what it was routed; one who changes its limit expects what the rule and
-its colleagues in that cell say. Before the first period (no slot time measured yet) a curve
+its colleagues in that class say. Before the first period (no slot time measured yet) a curve
 is fitted to imagined pairs: every agent at its starting limit getting an equal share of the
 expected volume of its shift hours (:func:`routed_curve`).
 
@@ -75,11 +75,8 @@ def routed_curve(limits, routed, weights, size: int) -> np.ndarray:
 
 def group_mult(mult: dict, coop: float, limit: int, comfort: int) -> float:
     """The ratio of realised to modelled chats believed for an agent of ``comfort`` at
-    (``coop``, ``limit``): its cell's, else its class's (limit below, at or above comfort),
-    else everybody's (``mult`` as built by ``Beliefs.remember``)."""
-    cell = mult.get(("cell", float(coop), int(limit)))
-    if cell is not None:
-        return cell
+    (``coop``, ``limit``): its class's (cooperation, limit below, at or above comfort), else
+    everybody's (``mult`` as built by ``Beliefs.remember``)."""
     side = int(np.sign(limit - comfort))
     return mult.get(("class", float(coop), side), mult[None])
 
@@ -171,8 +168,9 @@ class Beliefs:
     def _rule(self, engine: Engine, agents: list[Agent], days, slot_s: float) -> np.ndarray:
         """Chats per full period the router's own rule gives each of ``agents`` at every limit
         (:func:`~policysim.model.routed_share.routed_table`), the others keeping their limits,
-        with the store's expected volume of each hour averaged over ``days`` and a chat
-        holding a slot ``slot_s`` seconds. Sticky routing spreads like its fallback."""
+        with the store's expected volume of each hour of each of ``days`` (a mean day scaled
+        to the period) and a chat holding a slot ``slot_s`` seconds. Sticky routing spreads
+        like its fallback."""
         scn = self.scn
         cfg = scn.service.routing
         mode = cfg.fallback if cfg.mode == "sticky" else cfg.mode
@@ -183,17 +181,20 @@ class Beliefs:
             weight = np.ones(len(agents))
         limit = np.array([max(1, min(a.cap, a.threshold)) for a in agents], float)
         cover = self.shift_cover()[[a.shift for a in agents]].T  # (24, n)
-        per_hour = np.mean([engine.demand.expected_per_hour(d) for d in days], axis=0)
-        table = routed_table(mode, cfg.busyness, limit, weight, cover, per_hour * slot_s / HOUR_S,
-                             slot_s, self.table_size)
-        return table * scn.sim.period_days
+        plan = np.array([engine.demand.expected_per_hour(d) for d in days])  # (days, 24)
+        kinds, count = np.unique(plan, axis=0, return_counts=True)  # distinct days, how often
+        table = routed_table(mode, cfg.busyness, limit, weight, np.tile(cover, (len(kinds), 1)),
+                             kinds.ravel() * slot_s / HOUR_S, slot_s, self.table_size,
+                             hours=np.repeat(count, 24))
+        return table * scn.sim.period_days / len(days)
 
     @staticmethod
     def _group_mults(coop, limit, comfort, realised, model, weight) -> dict:
         """Realised over modelled chats (ratio of weighted sums) of the agents of each
-        (cooperation, limit) cell, key ``("cell", coop, limit)``; of each (cooperation, limit
-        below / at / above comfort) class, key ``("class", coop, -1 | 0 | 1)``; and of all,
-        key None (1 if the rule routed nobody anything). Only groups with chats are kept."""
+        (cooperation, limit below / at / above comfort) class, key ``("class", coop, -1 | 0 |
+        1)``, and of all, key None (1 if the rule routed nobody anything). Only classes with
+        chats are kept. (Finer (cooperation, limit) cells hold one or two agents: agents
+        then choose the limits whose cell was lucky and are disappointed.)"""
         coop, limit, comfort, realised, model, weight = (
             np.asarray(x, float) for x in (coop, limit, comfort, realised, model, weight))
         ok = (model > 0) & (weight > 0)
@@ -206,11 +207,10 @@ class Beliefs:
         overall = ratio(ok)
         mult = {None: overall if np.isfinite(overall) else 1.0}
         side = np.sign(limit - comfort)
-        for key, values in (("cell", limit), ("class", side)):
-            for c, v in set(zip(coop[ok].tolist(), values[ok].tolist())):
-                r = ratio(ok & (coop == c) & (values == v))
-                if np.isfinite(r):
-                    mult[(key, c, int(v))] = r
+        for c, v in set(zip(coop[ok].tolist(), side[ok].tolist())):
+            r = ratio(ok & (coop == c) & (side == v))
+            if np.isfinite(r):
+                mult[("class", c, int(v))] = r
         return mult
 
     def shift_cover(self) -> np.ndarray:

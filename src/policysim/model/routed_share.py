@@ -5,9 +5,12 @@ chats open at once (Little's law: arrivals per second x seconds a chat holds a s
 router spreads those open chats over the agents on shift, each up to its hang-up limit, and
 *how* it spreads them is its rule:
 
-- ``least_loaded`` (and ``round_robin``, whose equal turns give every agent who is not at
-  its limit the same inflow, hence with equal chat times the same load) fills everybody up
-  to a common level: an agent holds ``min(limit, level)`` chats;
+- ``least_loaded`` fills everybody up to a common level: an agent holds
+  ``min(limit, level)`` chats;
+- ``round_robin`` offers everybody the same turns; an agent at its limit when its turn
+  comes is skipped, so each agent is a small loss system: offered load a, it holds
+  ``a (1 - B(limit, a))`` (B the Erlang loss formula) and a low limit loses more than the
+  mean would say;
 - ``most_available`` fills the largest spare capacity first, leaving every agent the same
   spare: an agent holds ``max(0, limit - spare)``;
 - ``weighted`` with busyness draws an agent with probability proportional to
@@ -18,7 +21,8 @@ router spreads those open chats over the agents on shift, each up to its hang-up
   served, and everybody else by its fallback rule: in a steady state its spread is the
   fallback's.
 
-In each hour the common level is the one at which the agents' chats add up to the hour's
+In each hour (of each distinct day: a promotion day saturates where the month's mean hour
+would not) the common level is the one at which the agents' chats add up to the hour's
 load (or everybody is at its limit when the load exceeds the limits' sum: the rest queue and
 are pulled by whoever frees a slot). An agent's chats routed per day are its open chats
 summed over its hours on shift, divided by the time a chat holds a slot. Holding the level of
@@ -53,7 +57,27 @@ def open_chats(mode: str, busyness: bool, limit, weight, u, top: float) -> np.nd
         level = top * u / np.maximum(1.0 - u, 1e-300)  # huge at u = 1: every limit full
         return np.where(weight > 0, np.minimum(limit, np.where(weight > 0, weight, 1.0) * level),
                         0.0)
-    return np.minimum(limit, u * top)  # least_loaded, round_robin
+    if mode == "round_robin":
+        offered = top * u / np.maximum(1.0 - u, 1e-12)  # the same offer to everybody
+        return carried(limit, offered)
+    return np.minimum(limit, u * top)  # least_loaded
+
+
+def carried(limit, offered) -> np.ndarray:
+    """Mean chats held by an agent offered ``offered`` chats' worth of load (arrivals x slot
+    time) who turns a chat away at its integer ``limit``: ``offered x (1 - B(limit,
+    offered))``, B the Erlang loss formula (recursion B(0) = 1, B(k) = a B(k-1) / (k + a
+    B(k-1)))."""
+    limit = np.asarray(limit, float)
+    a = np.asarray(offered, float)
+    limit, a = np.broadcast_arrays(limit, a)
+    b = np.ones(a.shape)
+    out = np.zeros(a.shape)
+    for k in range(1, int(limit.max(initial=0)) + 1):
+        held = a * k / (k + a * b)  # a (1 - B(k)) without cancellation
+        b = a * b / (k + a * b)
+        out = np.where(limit == k, held, out)
+    return out
 
 
 def levels(mode: str, busyness: bool, limit, weight, cover, load, top: float) -> np.ndarray:
@@ -87,14 +111,18 @@ def levels(mode: str, busyness: bool, limit, weight, cover, load, top: float) ->
 
 
 def routed_table(mode: str, busyness: bool, limit, weight, cover, load, slot_s: float,
-                 size: int) -> np.ndarray:
-    """Chats per day the router's rule gives each agent at every limit ``0..size-1``, the
-    others keeping theirs (arguments as in :func:`levels`; ``slot_s`` is the mean time a
-    chat holds a slot, in seconds). Returns an (n, size) table."""
+                 size: int, hours=None) -> np.ndarray:
+    """Chats the router's rule gives each agent at every limit ``0..size-1`` over the hours
+    given, the others keeping their limits (arguments as in :func:`levels`; ``slot_s`` is the
+    mean time a chat holds a slot, in seconds; ``hours`` (H,) how many times each hour
+    counts, default once). Returns an (n, size) table."""
     limit, weight = np.asarray(limit, float), np.asarray(weight, float)
     top = float(size - 1)
     u = levels(mode, busyness, limit, weight, cover, load, top)  # (H,)
     cand = np.arange(size, dtype=float)
     held = open_chats(mode, busyness, cand[None, None, :], weight[None, :, None],
                       u[:, None, None], top)  # (H, n, size)
-    return np.einsum("hn,hnk->nk", np.asarray(cover, float), held) * 3600.0 / max(slot_s, 1e-9)
+    cover = np.asarray(cover, float)
+    if hours is not None:
+        cover = cover * np.asarray(hours, float)[:, None]
+    return np.einsum("hn,hnk->nk", cover, held) * 3600.0 / max(slot_s, 1e-9)
