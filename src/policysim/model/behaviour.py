@@ -78,6 +78,8 @@ class History:
     shift_seconds: float  # time on shift per period
     queue_wait_s: float  # store queue wait of an average buyer last period
     last: dict[str, np.ndarray]  # last period's realised metrics (pay-function inputs)
+    # (n, K + 1) tables like ``routed_at`` by cooperation level (None: ``routed_at`` for all)
+    routed_by_coop: dict[float, np.ndarray] | None = None
 
 
 def quality_mean(scn: Scenario, skill, service_effort):
@@ -93,6 +95,10 @@ def predict(scn: Scenario, h: History, g: Grid) -> tuple[dict[str, np.ndarray], 
     limit = np.minimum(g.threshold[None, :], h.cap[:, None]).astype(float)
     es, ev, coop = g.sales[None, :], g.service[None, :], g.coop[None, :]
     routed = np.take_along_axis(h.routed_at, limit.astype(int), axis=1)
+    for c, table in (h.routed_by_coop or {}).items():
+        cols = g.coop == c
+        if c is not None and cols.any():
+            routed[:, cols] = np.take_along_axis(table, limit[:, cols].astype(int), axis=1)
     pre = h.pre_share[:, None]
     T = max(h.shift_seconds, 1.0)
 

@@ -7,16 +7,18 @@ around, the store's queue wait, and everybody's realised pay-function metrics (t
 rank-based prize is judged on).
 
 **Chats routed at each hang-up limit.** What an agent would be routed at a limit it did not
-hold is read off what the router actually delivered, whatever its rule: per shift, last
-period's (limit, chats routed per full period on shift) pairs of all its agents are averaged
-by limit, made non-decreasing in the limit (pool adjacent violators), joined to (0, 0) by
-straight lines and held flat beyond the largest limit anybody held (:func:`routed_curve`).
-The curve therefore rises where a lower limit cost chats and saturates where the floor did
-not fill the slots. Each agent scales its shift's curve by its own last ratio of realised to
-fitted chats (a faster agent frees slots sooner and is routed more). Before the first period
-the curve is fitted to imagined pairs: every agent at its starting limit getting an equal
-share of the expected volume of its shift hours; a new hire or an agent with no record
-uses its shift's curve as it is.
+hold comes from the routing mode's own rule (:mod:`policysim.model.routed_share`: how the
+router spreads each hour's open chats over the agents on shift, given their limits), fed with
+the store's demand plan and the time a chat held a slot last period. The rule is then
+calibrated on what the router actually delivered: for each (cooperation, limit below / at /
+above comfort) class, the ratio of realised to ruled
+chats last period (an agent who hands chats over at once is routed more than its limit
+explains, one who takes transfers fewer), and each agent's own remaining ratio (a faster
+agent frees slots sooner). An agent who keeps its action among colleagues who keep theirs
+therefore expects what it was routed; one who changes its limit expects what the rule and
+its colleagues in that class say. Before the first period (no slot time measured yet) a curve
+is fitted to imagined pairs: every agent at its starting limit getting an equal share of the
+expected volume of its shift hours (:func:`routed_curve`).
 
 Anything else an agent has no memory of falls back on team means, the scenario's pre-sales
 share and the catalogue's mean price. :class:`Beliefs` keeps that memory and turns it into
@@ -35,6 +37,8 @@ from policysim.model import behaviour as beh
 from policysim.model.agents import Agent
 from policysim.model.demand import HOUR_S
 from policysim.model.engine import Engine
+from policysim.model.routed_share import routed_table
+from policysim.model.routing_qianniu import weight_rule
 
 
 def routed_curve(limits, routed, weights, size: int) -> np.ndarray:
@@ -69,6 +73,14 @@ def routed_curve(limits, routed, weights, size: int) -> np.ndarray:
     return np.interp(np.arange(size, dtype=float), np.r_[0.0, seen], np.r_[0.0, fitted])
 
 
+def group_mult(mult: dict, coop: float, limit: int, comfort: int) -> float:
+    """The ratio of realised to modelled chats believed for an agent of ``comfort`` at
+    (``coop``, ``limit``): its class's (cooperation, limit below, at or above comfort), else
+    everybody's (``mult`` as built by ``Beliefs.remember``)."""
+    side = int(np.sign(limit - comfort))
+    return mult.get(("class", float(coop), side), mult[None])
+
+
 class Beliefs:
     """The team's memory of last period.
 
@@ -88,7 +100,8 @@ class Beliefs:
                action: tuple[float, float, int, float]) -> None:
         """Note the chats ``agent`` (row ``row`` of ``history``) expects under ``action``."""
         limit = max(1, min(agent.cap, action[2]))
-        self.predicted[agent.id] = float(history.routed_at[row, limit])
+        table = (history.routed_by_coop or {}).get(float(action[3]), history.routed_at)
+        self.predicted[agent.id] = float(table[row, limit])
 
     def remember(self, engine: Engine, records: list[dict], members: list[Agent],
                  metrics: dict[str, np.ndarray]) -> None:
@@ -97,7 +110,6 @@ class Beliefs:
         scn = self.scn
         limit = np.array([max(1, min(a.cap, a.threshold)) for a in members], float)
         team = np.array([a.team for a in members])
-        shift = np.array([a.shift for a in members])
         shift_s = np.array([a.shift_time for a in members], float)
         full = max(float(np.max(shift_s)), 1.0) if len(shift_s) else 1.0
         # chats per full period on the agent's own shift (hires and a short last period
@@ -109,20 +121,28 @@ class Beliefs:
         for r, a, y in zip(records, members, realised):
             r["predicted_routed"] = self.predicted.pop(a.id, float("nan"))
             r["realised_routed"] = float(y)  # 0 with no time on shift (nothing routed)
-        curves = self._curves(shift, limit, realised, weight)
-        fitted = np.array([curves[s_][int(lim)] for s_, lim in zip(shift, limit)])
-        factor = np.where(fitted > 0, realised / np.where(fitted > 0, fitted, 1.0), 1.0)
+        days = engine.daily[-scn.sim.period_days:]
+        handled = sum(r["handled"] for r in records)
+        slot_s = sum(d["open_chat_area_s"] for d in days) / handled if handled else 0.0
+        rule = self._rule(engine, members, [d["day"] for d in days], slot_s)
+        model = rule[np.arange(len(members)), limit.astype(int)]  # the rule at the limit held
+        comfort = np.array([a.comfort for a in members])
+        mult = self._group_mults([a.coop for a in members], limit, comfort, realised, model,
+                                 weight)
+        base = model * np.array([group_mult(mult, a.coop, lim, a.comfort)
+                                 for a, lim in zip(members, limit)])
+        own = np.where(base > 0, realised / np.where(base > 0, base, 1.0), 1.0)
         coop = np.array([a.coop for a in members])
         received = np.array([r["transfers_received"] for r in records], float)
         recv_team = np.bincount(team, weights=received, minlength=self.n_teams)
         coop_team = np.bincount(team, weights=(coop > 0).astype(float), minlength=self.n_teams)
-        days = engine.daily[-scn.sim.period_days:]
         inq = sum(d["inquiries"] for d in days)
         wait = sum(d["wait_sum_s"] for d in days) / inq if inq else 0.0
         self.memory = {
             "ids": [a.id for a in members],
-            "curves": curves,
-            "routed_factor": {a.id: float(f) for a, f, s_ in zip(members, factor, shift_s) if s_ > 0},
+            "slot_s": slot_s,
+            "group_mult": mult,
+            "routed_factor": {a.id: float(f) for a, f, s_ in zip(members, own, shift_s) if s_ > 0},
             "pre_share": dict(zip((a.id for a in members),
                                   [1.0 - r["after_sales_share"] if r["served"] else scn.demand.pre_sales_share
                                    for r in records])),
@@ -145,6 +165,60 @@ class Beliefs:
         s = self.scn.shifts[agent.shift]
         return (s.end - s.start) * HOUR_S * self.scn.sim.period_days
 
+    def _rule(self, engine: Engine, agents: list[Agent], days, slot_s: float) -> np.ndarray:
+        """Chats per full period the router's own rule gives each of ``agents`` at every limit
+        (:func:`~policysim.model.routed_share.routed_table`), the others keeping their limits,
+        with the store's expected volume of each hour of each of ``days`` (a mean day scaled
+        to the period) and a chat holding a slot ``slot_s`` seconds. Sticky routing spreads
+        like its fallback."""
+        scn = self.scn
+        cfg = scn.service.routing
+        mode = cfg.fallback if cfg.mode == "sticky" else cfg.mode
+        if mode == "weighted":
+            weight_of = weight_rule(scn, lambda: engine.env.now)
+            weight = np.array([weight_of(a) for a in agents], float)
+        else:
+            weight = np.ones(len(agents))
+        limit = np.array([max(1, min(a.cap, a.threshold)) for a in agents], float)
+        cover = self.shift_cover()[[a.shift for a in agents]].T  # (24, n)
+        plan = np.array([engine.demand.expected_per_hour(d) for d in days])  # (days, 24)
+        kinds, count = np.unique(plan, axis=0, return_counts=True)  # distinct days, how often
+        table = routed_table(mode, cfg.busyness, limit, weight, np.tile(cover, (len(kinds), 1)),
+                             kinds.ravel() * slot_s / HOUR_S, slot_s, self.table_size,
+                             hours=np.repeat(count, 24))
+        return table * scn.sim.period_days / len(days)
+
+    @staticmethod
+    def _group_mults(coop, limit, comfort, realised, model, weight) -> dict:
+        """Realised over modelled chats (ratio of weighted sums) of the agents of each
+        (cooperation, limit below / at / above comfort) class, key ``("class", coop, -1 | 0 |
+        1)``, and of all, key None (1 if the rule routed nobody anything). Only classes with
+        chats are kept. (Finer (cooperation, limit) cells hold one or two agents: agents
+        then choose the limits whose cell was lucky and are disappointed.)"""
+        coop, limit, comfort, realised, model, weight = (
+            np.asarray(x, float) for x in (coop, limit, comfort, realised, model, weight))
+        ok = (model > 0) & (weight > 0)
+
+        def ratio(sel) -> float:
+            m = float((model * weight)[sel].sum())
+            y = float((realised * weight)[sel].sum())
+            return y / m if m > 0 and y > 0 else float("nan")
+
+        overall = ratio(ok)
+        mult = {None: overall if np.isfinite(overall) else 1.0}
+        side = np.sign(limit - comfort)
+        for c, v in set(zip(coop[ok].tolist(), side[ok].tolist())):
+            r = ratio(ok & (coop == c) & (side == v))
+            if np.isfinite(r):
+                mult[("class", c, int(v))] = r
+        return mult
+
+    def shift_cover(self) -> np.ndarray:
+        """(shifts, 24): the share of each hour of the day each shift covers."""
+        hours = np.arange(24.0)
+        return np.array([np.clip(np.minimum(hours + 1, s.end) - np.maximum(hours, s.start), 0, 1)
+                         for s in self.scn.shifts])
+
     def _curves(self, shift, limit, routed, weight) -> dict:
         """Routed-chat curves by shift (key ``None``: all shifts pooled)."""
         size = self.table_size
@@ -160,9 +234,7 @@ class Beliefs:
         scn = self.scn
         profile = np.asarray(scn.demand.hour_profile, float)
         per_hour = scn.demand.daily_volume * profile / profile.sum()
-        hours = np.arange(24.0)
-        cover = np.array([np.clip(np.minimum(hours + 1, s.end) - np.maximum(hours, s.start), 0, 1)
-                          for s in scn.shifts])  # (shifts, 24): share of each hour covered
+        cover = self.shift_cover()
         on = np.array([a.shift for a in agents])
         staffed = cover.T @ np.bincount(on, minlength=len(scn.shifts))  # agents on per hour
         per_agent = np.where(staffed > 0, per_hour / np.maximum(staffed, 1e-12), 0.0)
@@ -188,19 +260,26 @@ class Beliefs:
         everybody is judged against (``last``) are the predictions under ``default_action``."""
         h = self.memory or self.prior(engine)
         scn = self.scn
-        curves = h["curves"]
 
         def pick(table, a, fallback):
             return table.get(a.id, fallback)
 
-        routed_at = np.array([curves.get(a.shift, curves[None]) * pick(h["routed_factor"], a, 1.0)
-                              for a in agents])
+        if "slot_s" in h:
+            by_coop = self._routed_by_coop(engine, agents, h)
+            routed_at = np.array([by_coop.get(a.coop, by_coop[None])[i]
+                                  for i, a in enumerate(agents)])
+        else:
+            curves = h["curves"]
+            by_coop = None
+            routed_at = np.array([curves.get(a.shift, curves[None]) * pick(h["routed_factor"], a, 1.0)
+                                  for a in agents])
         history = beh.History(
             skill=np.array([a.skill for a in agents]),
             cap=np.array([a.cap for a in agents]),
             comfort=np.array([a.comfort for a in agents]),
             team=np.array([a.team for a in agents]),
             routed_at=routed_at,
+            routed_by_coop=by_coop,
             pre_share=np.array([pick(h["pre_share"], a, scn.demand.pre_sales_share) for a in agents]),
             mean_price=np.array([pick(h["mean_price"], a, self.catalogue_mean()) for a in agents]),
             received_per_coop=np.array([h["recv_per_coop"][a.team] for a in agents]),
@@ -213,6 +292,24 @@ class Beliefs:
             predicted, _ = beh.predict(scn, history, one)
             history.last = {k: np.asarray(v)[:, 0].copy() for k, v in predicted.items()}
         return history
+
+    def _routed_by_coop(self, engine: Engine, agents: list[Agent], h: dict) -> dict:
+        """Believed chats per period of ``agents`` at every limit, one (n, K + 1) table per
+        cooperation level of the grid (key None: without the group ratio): the router's rule
+        over the coming period's expected volume, times the ratio of the (cooperation, limit
+        above comfort) group, times the agent's own ratio."""
+        scn = self.scn
+        P = scn.sim.period_days
+        start = engine.day + 1
+        rule = self._rule(engine, agents, range(start, (start // P + 1) * P), h["slot_s"])
+        own = np.array([h["routed_factor"].get(a.id, 1.0) for a in agents])[:, None]
+        mult = h["group_mult"]
+        out = {None: rule * mult[None] * own}
+        for c in scn.behaviour.coop_levels:
+            m = np.array([[group_mult(mult, float(c), k, a.comfort) for k in range(self.table_size)]
+                          for a in agents])
+            out[float(c)] = rule * m * own
+        return out
 
     @staticmethod
     def last_metrics(h: dict, agents: list[Agent]) -> dict[str, np.ndarray]:

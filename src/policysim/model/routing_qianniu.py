@@ -42,6 +42,24 @@ STICKY_ANY_S = 24 * 3600.0  #: back to the last agent even if it has hung up (be
 STICKY_FREE_S = 72 * 3600.0  #: back to the last agent only if it has not hung up
 
 
+def weight_rule(scn: Scenario, clock: Clock):
+    """The routing weight of an agent now: its team's weight times its tenure band's weight
+    (``service.routing.weights``; 1 where none is given) times its career level's weight
+    (``ladder``; 1 without one). ``clock`` gives the time (s)."""
+    cfg = scn.service.routing
+    team_w = [cfg.weights.teams.get(t.name, 1.0) for t in scn.teams]
+    bands = [(b.from_days, b.weight) for b in cfg.weights.tenure]
+
+    def weight_of(a: Agent) -> float:
+        w = team_w[a.team] * a.route_weight
+        if bands:
+            tenure = a.tenure_days(clock() / DAY_S)
+            w *= next((bw for start, bw in reversed(bands) if tenure >= start), 1.0)
+        return w
+
+    return weight_of
+
+
 class Weighted(TransferPools):
     """Eligible agents drawn with probability proportional to weight (x spare capacity).
 
@@ -119,17 +137,8 @@ class Weighted(TransferPools):
     def build(cls, scn: Scenario, rng: Rng, clock: Clock) -> Weighted:
         """The router of ``scn`` drawing from the named streams of ``rng``."""
         cfg = scn.service.routing
-        team_w = [cfg.weights.teams.get(t.name, 1.0) for t in scn.teams]
-        bands = [(b.from_days, b.weight) for b in cfg.weights.tenure]
-
-        def weight_of(a: Agent) -> float:
-            w = team_w[a.team] * a.route_weight
-            if bands:
-                tenure = a.tenure_days(clock() / DAY_S)
-                w *= next((bw for start, bw in reversed(bands) if tenure >= start), 1.0)
-            return w
-
-        return cls(weight_of, cfg.busyness, len(scn.teams), Uniforms(rng("router.ties")))
+        return cls(weight_rule(scn, clock), cfg.busyness, len(scn.teams),
+                   Uniforms(rng("router.ties")))
 
 
 class Sticky:
