@@ -59,3 +59,13 @@ def ciw_mmc_reneging(c: int, lam: float, mu: float, theta: float, n: int, seed: 
     sim = ciw.Simulation(network)
     sim.simulate_until_max_time(n / lam)
     return sim
+
+
+if __name__ == "__main__":  # a whole process for benchmarks/run.py's "whole" section
+    import sys
+
+    if sys.argv[1:2] != ["textbook"] or len(sys.argv) != 8:
+        sys.exit("usage: models.py textbook C LAM MU THETA N SEED")
+    c, lam, mu, theta, n, seed = sys.argv[2:]
+    served, reneged = textbook_simpy(int(c), float(lam), float(mu), float(theta), int(n), int(seed))
+    print(served, reneged)

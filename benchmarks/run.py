@@ -47,7 +47,7 @@ SIZES = {
 SEED = 1
 SCHEME = "commission"
 SCHEMES = ["commission", "kpi", "group_contest"]
-SECTIONS = ("model", "scaling", "compare", "chat", "routing")
+SECTIONS = ("whole", "model", "scaling", "compare", "chat", "routing")
 ROUTING_MODES = ("sticky", "weighted", "least_loaded", "most_available", "round_robin")
 
 # The M/M/c+M yardstick: 15 agents on shift (as in the baseline), the baseline's mean arrival
@@ -63,9 +63,15 @@ CHAT_K = 3
 CHAT_RATES = (1.0, 0.8, 0.65)
 CHAT_EXACT = (20, 4)
 
+# Issue 11 item 7, the ratio that counts: whole processes, `policysim run baseline --days 180
+# --reps 1` against a textbook SimPy M/M/20+M (per minute: arrivals 18, service 1, patience
+# rate 0.5) serving the same number of customers, started the same way (a fresh interpreter).
+WHOLE_CMD = ("run", "scenarios/baseline.yaml", "--days", "180", "--reps", "1")
+WHOLE_QUEUE = {"c": 20, "lam": 18.0, "mu": 1.0, "theta": 0.5, "seed": SEED}
+
 QUIET_CORES = 0.3  # a run is "quiet" if other processes kept fewer cores busy meanwhile
 
-TARGETS = {"vs_textbook": 1.0, "vs_textbook_aim": 2.0, "vs_ciw": 2.0, "growth": 1.5,
+TARGETS = {"whole": 2.0, "whole_aim": 3.0, "vs_textbook": 1.0, "vs_textbook_aim": 2.0, "vs_ciw": 2.0, "growth": 1.5,
            "memory_mb": 300.0, "speedup": 1.8}
 
 
@@ -136,6 +142,24 @@ def measure(task: str, **args) -> dict:
     return out
 
 
+def measure_process(cmd: list[str]) -> dict:
+    """Run ``cmd`` as a whole process (start-up, imports, output included); return its wall
+    time, CPU time (user + system of the process and its children), stdout and the load."""
+    wait_until_quiet()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy0, own0, t0 = _cpu_busy_s(), _own_cpu_s(), time.monotonic()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.monotonic() - t0
+    busy1, own1 = _cpu_busy_s(), _own_cpu_s()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark command {cmd} failed:\n{proc.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    others = max(0.0, ((busy1 - busy0) - (own1 - own0)) / elapsed) if elapsed else 0.0
+    return {"wall_s": elapsed, "cpu_s": cpu, "stdout": proc.stdout, "others_cores": others,
+            "rss_peak_kib": after.ru_maxrss}
+
+
 def _say(msg: str, log: bool = False) -> None:
     print(msg, flush=True)
     if log:
@@ -166,6 +190,47 @@ def _mb(kib: float) -> float:
 
 
 # ------------------------------------------------------------------ benchmarks
+def bench_whole(size: dict, rounds: int) -> dict:
+    """Issue 11's ratio: the whole ``policysim run`` process against a whole textbook SimPy
+    M/M/20+M process serving the same number of customers (alternated, within-round ratios)."""
+    run_cmd = [sys.executable, "-c", "import sys; from policysim.cli import main; "
+               "sys.argv[0] = 'policysim'; sys.exit(main())", *WHOLE_CMD]
+    if size is SIZES["quick"]:
+        run_cmd[run_cmd.index("180")] = str(size["days"])
+    runs: dict[str, list[dict]] = {"policysim": [], "textbook": []}
+    n = None
+    for r in range(rounds):
+        for name in _order(list(runs), r if n else 0):
+            if name == "policysim":
+                res = measure_process(run_cmd)
+                m = re.search(r"^inquiries\s+([\d,]+)", res.pop("stdout"), re.M)
+                if not m:
+                    raise RuntimeError("policysim run printed no inquiries line")
+                res["customers"] = int(m.group(1).replace(",", ""))
+                n = n or res["customers"]
+            else:
+                q = WHOLE_QUEUE
+                res = measure_process([sys.executable, str(HERE / "models.py"), "textbook", str(q["c"]),
+                                       str(q["lam"]), str(q["mu"]), str(q["theta"]), str(n), str(q["seed"])])
+                served, reneged = map(int, res.pop("stdout").split())
+                res["customers"] = served + reneged
+                res["abandon_rate"] = reneged / res["customers"]
+            res["us_per_inquiry"] = 1e6 * res["wall_s"] / res["customers"]
+            res["cpu_us_per_inquiry"] = 1e6 * res["cpu_s"] / res["customers"]
+            runs[name].append(res)
+            _say(f"  round {r + 1}/{rounds} {name:<9} {res['customers']:>10,.0f} customers "
+                 f"wall {res['wall_s']:7.2f} s ({res['us_per_inquiry']:5.2f} us each) "
+                 f"CPU {res['cpu_s']:7.2f} s ({res['cpu_us_per_inquiry']:5.2f} us each)"
+                 f"  (others busy: {res['others_cores']:.2f} cores)", log=True)
+    # textbook time per customer / policysim time per customer: > 1 means policysim is faster
+    ratio = [t["us_per_inquiry"] / p["us_per_inquiry"] for p, t in zip(runs["policysim"], runs["textbook"])]
+    cpu_ratio = [t["cpu_us_per_inquiry"] / p["cpu_us_per_inquiry"]
+                 for p, t in zip(runs["policysim"], runs["textbook"])]
+    quiet = [x for x, a, b in zip(ratio, runs["policysim"], runs["textbook"]) if _is_quiet(a, b)]
+    return {"rounds": rounds, "cmd": "policysim " + " ".join(run_cmd[4:]), "queue": WHOLE_QUEUE,
+            "runs": runs, "ratio": ratio, "cpu_ratio": cpu_ratio, "quiet": quiet}
+
+
 def bench_model(size: dict, rounds: int) -> dict:
     """Full model vs the degenerate engine vs textbook SimPy vs ciw on the same customer count."""
     from policysim.config.schema import Scenario
@@ -377,6 +442,39 @@ def report(info: dict, res: dict, quick: bool, started: dt.datetime, elapsed: fl
     out.append("")
     targets: list[tuple] = []
 
+    if "whole" in res:
+        wh = res["whole"]
+        q = wh["queue"]
+        out += [
+            f"## 0. Whole processes: `{wh['cmd']}` vs textbook SimPy ({wh['rounds']} alternating rounds, medians)",
+            "",
+            "Issue 11 item 7's ratio. Each side is a fresh process timed from start to exit (interpreter "
+            "start-up, imports, loading the scenario, the run, building and printing the results). "
+            f"Textbook: `benchmarks/models.py textbook`, M/M/{q['c']}+M, arrivals {q['lam']:g}/min, "
+            f"service {q['mu']:g}/min, patience rate {q['theta']:g}/min, a `simpy.Resource`, one process "
+            "per customer, `yield req | env.timeout(patience)`, as many customers as the policysim run had "
+            "inquiries.",
+            "",
+            "| process | customers | wall (s) | us/customer (wall) | CPU (s) | us/customer (CPU) | per-round wall (s) |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for key in ("policysim", "textbook"):
+            rs = wh["runs"][key]
+            per_round = ", ".join(f"{r['wall_s']:.2f}" for r in rs)
+            out.append(f"| {key} | {_med([r['customers'] for r in rs]):,.0f} | {_med([r['wall_s'] for r in rs]):.2f} "
+                       f"| {_med([r['us_per_inquiry'] for r in rs]):.2f} | {_med([r['cpu_s'] for r in rs]):.2f} "
+                       f"| {_med([r['cpu_us_per_inquiry'] for r in rs]):.2f} "
+                       f"| {per_round} |")
+        busy = _med([r["others_cores"] for k in wh["runs"] for r in wh["runs"][k]])
+        out += ["", f"Ratio textbook / policysim time per customer (within a round; above 1: policysim "
+                f"is faster): wall {_med(wh['ratio']):.2f}x (range {_rng(wh['ratio'])}; quiet rounds "
+                f"only: {_quiet_text(wh['quiet'], wh['rounds'])}), CPU {_med(wh['cpu_ratio']):.2f}x "
+                f"(range {_rng(wh['cpu_ratio'])}); other processes kept {busy:.2f} cores busy (median)."]
+        targets.append(("Whole `policysim run` >= 2x textbook SimPy M/M/20+M per customer (aim 3x)",
+                        f"{_med(wh['ratio']):.2f}x", _med(wh["ratio"]) >= TARGETS["whole"],
+                        ("aim met" if _med(wh["ratio"]) >= TARGETS["whole_aim"] else "aim (3x) not met")
+                        + f"; CPU-time ratio {_med(wh['cpu_ratio']):.2f}x"))
+
     if "model" in res:
         mo = res["model"]
         q = mo["queue"]
@@ -580,6 +678,9 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"policysim benchmarks ({'quick' if quick else 'full'}, {rounds} rounds) on {info['cpu']}, "
          f"{info['cores']} cores, load average {os.getloadavg()[0]:.2f}")
     res: dict = {}
+    if "whole" in sections:
+        _say("[0/5] issue 11's ratio: whole `policysim run` process vs whole textbook SimPy M/M/20+M process")
+        res["whole"] = bench_whole(size, rounds)
     if "model" in sections:
         _say(f"[1/5] throughput and memory: full model ({size['days']} days) vs degenerate engine vs textbook SimPy vs ciw")
         res["model"] = bench_model(size, rounds)
