@@ -31,7 +31,6 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy import stats
 
 Bounds = Callable[[str], tuple[float | None, float | None]]
 
@@ -43,6 +42,8 @@ def _clean(values: Sequence[float]) -> np.ndarray:
 
 def t_quantile(n: int, level: float = 0.95) -> float:
     """The two-sided t quantile of ``level`` with n - 1 degrees of freedom."""
+    from scipy import stats  # imported here: scipy takes longer to load than a short run
+
     return float(stats.t.ppf(0.5 + level / 2, n - 1))
 
 

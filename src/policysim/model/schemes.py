@@ -18,11 +18,18 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from scipy.special import ndtr
 
 from policysim.config.pay import (
     METRICS, Commission, Contest, Kpi, Ranking, SchemeSpec, kpi_column,
 )
+
+
+def ndtr(x):
+    """The standard normal distribution function, ``scipy.special.ndtr``; scipy is imported
+    on first use, as loading it takes longer than a short run of a scheme that never needs it."""
+    from scipy.special import ndtr as phi
+
+    return phi(x)
 
 
 @dataclass
