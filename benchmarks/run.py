@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # full suite (~10 minutes), writes results.md
     .venv/bin/python benchmarks/run.py --quick    # small sizes, a smoke test (~1 minute)
     .venv/bin/python benchmarks/run.py --only model,scaling --rounds 5
+    .venv/bin/python benchmarks/run.py --only whole       # issue 11: whole `policysim run` vs SimPy
     .venv/bin/python benchmarks/run.py --only chat        # live concurrency, validate chat
     .venv/bin/python benchmarks/run.py --profile  # also profile one baseline year -> profile.txt
     .venv/bin/python benchmarks/run.py --quiet-wait 120  # on a shared machine: wait for quiet
@@ -227,7 +228,7 @@ def bench_whole(size: dict, rounds: int) -> dict:
     cpu_ratio = [t["cpu_us_per_inquiry"] / p["cpu_us_per_inquiry"]
                  for p, t in zip(runs["policysim"], runs["textbook"])]
     quiet = [x for x, a, b in zip(ratio, runs["policysim"], runs["textbook"]) if _is_quiet(a, b)]
-    return {"rounds": rounds, "cmd": "policysim " + " ".join(run_cmd[4:]), "queue": WHOLE_QUEUE,
+    return {"rounds": rounds, "cmd": "policysim " + " ".join(run_cmd[3:]), "queue": WHOLE_QUEUE,
             "runs": runs, "ratio": ratio, "cpu_ratio": cpu_ratio, "quiet": quiet}
 
 
