@@ -36,12 +36,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's policysim, whatever is installed
 
 from policysim.experiment.claims import FLIPS, HOLDS, NO_DATA, UNCLEAR, analyze_claims  # noqa: E402
+from policysim.config.yamlio import read_yaml  # noqa: E402
 from policysim.experiment.claims import claims_table  # noqa: E402
 from policysim.experiment.design import base_slices  # noqa: E402
 from policysim.experiment.sensitivity import load_design  # noqa: E402
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-run", action="store_true", help="only rewrite the tables")
     a = ap.parse_args(argv)
     a.results.mkdir(parents=True, exist_ok=True)
-    exp = yaml.safe_load((ROOT / EXPERIMENT).read_text())
+    exp = read_yaml(ROOT / EXPERIMENT)[0]
     days, reps = a.days or exp["days"], a.reps or exp["reps"]
     info: dict[str, float] = {}
     if not a.no_run:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from policysim.config.yamlio import read_yaml
 from policysim.experiment.plan import load_plan
 from policysim.experiment.sweep import analyze, run_sweep
 
@@ -16,7 +15,7 @@ CLAIMS = ["C1", "C2", "C3", "C4", "C5"]
 
 def test_claims_map_runs_and_every_claim_has_a_row_per_lever(tmp_path):
     plan = load_plan(EXPERIMENT, days=2, reps=2)
-    levers = list(yaml.safe_load(EXPERIMENT.read_text())["levers"])
+    levers = list(read_yaml(EXPERIMENT)[0]["levers"])
     assert plan.design.name == "oat" and plan.design.keys == levers
     base = plan.scenario(0)  # the base point is the committed baseline store
     assert (base.service.routing.mode, base.service.routing.returning_share,

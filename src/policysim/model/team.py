@@ -148,9 +148,8 @@ class PaidTeam(StaticTeam):
             self.hiring.observe(Evidence(metrics, np.array([a.skill for a in members]), team,
                                          np.array([r["present"] for r in records]), self.n_teams,
                                          self.scn.sim.period_days), self.scheme)
-        if "sorting_strength" in self.scn.hiring.model_fields_set:
-            for r, a in zip(records, members):
-                r["ability"], r["hired_day"] = a.s_inf, a.hired_day
+        for r, a in zip(records, members):  # for new_hire_mean_skill (results/metrics.py)
+            r["ability"], r["hired_day"] = a.s_inf, a.hired_day
         for leaver in self.attrition.period_end(engine, records, members, pay, team, day):
             self.hiring.vacancy(day, leaver)
         self.reset_period(engine)

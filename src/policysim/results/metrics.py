@@ -203,11 +203,12 @@ def ladder_metrics(scn, records: list[dict]) -> dict[str, float]:
 
 def hire_metrics(scn, records: list[dict]) -> dict[str, float]:
     """``new_hire_mean_skill``: mean ability (the skill experience tends to) of the agents
-    hired during the run, NaN without hires; reported when the scenario states
-    ``hiring.sorting_strength`` (its agent records then carry ``ability`` and ``hired_day``)."""
-    if "sorting_strength" not in scn.hiring.model_fields_set:
-        return {}
-    hires = {r["agent"]: r["ability"] for r in records if r.get("hired_day", 0) > 0}
+    hired during the run, NaN without hires (or without pay: the agent records of a scheme's
+    run carry ``ability`` and ``hired_day``). Always reported, whether or not the scenario
+    writes ``hiring.sorting_strength``: a metric must not depend on how the file was written
+    (a scenario read back from its own dump gives the same results)."""
+    hires = {r["agent"]: r["ability"] for r in records
+             if r.get("hired_day", 0) > 0 and "ability" in r}
     return {"new_hire_mean_skill": float(np.mean(list(hires.values()))) if hires else float("nan")}
 
 
