@@ -8,16 +8,7 @@ from pathlib import Path
 
 import pytest
 
-#: A valid tiny scenario (as tests/reliability/conftest.py's ``OK``); the cases add lines 9-.
-OK = """\
-name: ok
-sim: {days: 1, reps: 1, seed: 1}
-demand: {daily_volume: 20}
-teams:
-  - {name: A, agents: 1}
-schemes:
-  commission: {base_salary: 3000, commission: {rate: 0.01}}
-"""
+from store_fixtures import OK  # a valid tiny scenario; the cases add lines 9-
 
 LADDER = """\
 ladder:
