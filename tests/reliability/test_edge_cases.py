@@ -2,8 +2,10 @@
 
 A day with no inquiries, demand in a single hour, every agent quitting at once (with and
 without hiring), a team of one, a scheme that pays nothing, and all of them together. Every
-summary metric is a finite number except ``new_hire_90d_quit_rate``, which is NaN by
-definition when no hire could be watched for 90 days; the daily, agent and hourly tables
+summary metric is a finite number except ``new_hire_90d_quit_rate``, ``belief_error_routed``
+and ``new_hire_mean_skill`` (``MAY_BE_NAN``), which are NaN by
+definition when no hire could be watched for 90 days, no period came after the first two or
+nobody was hired; the daily, agent and hourly tables
 hold no NaN. The zero-day horizon (``--days 0``, ``--set sim.days=0`` and ``sim: {days: 0}``,
 for ``run`` and ``compare``) is in the corpus of test_bad_inputs.py.
 
@@ -26,7 +28,8 @@ from policysim.experiment.runner import Job, Outcome, run_job
 
 #: Summary metrics allowed to be NaN, and why.
 MAY_BE_NAN = {"new_hire_90d_quit_rate",  # no hire observable for 90 days in a short run
-              "belief_error_routed"}  # no agent-period after the first two periods
+              "belief_error_routed",  # no agent-period after the first two periods
+              "new_hire_mean_skill"}  # nobody hired in the run
 
 BASE = {
     "name": "edge",
