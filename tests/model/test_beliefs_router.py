@@ -35,11 +35,9 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("most_available", "kpi"): _KPI + "; measured 0.492",
     ("weighted", "kpi"): _KPI + "; measured 0.413",
     ("sticky", "kpi"): _KPI + "; measured 0.447",
-    ("round_robin", "kpi"): _KPI + "; measured 0.409",
+    ("round_robin", "kpi"): _KPI + "; measured 0.282",
     ("weighted", "group_contest"): "measured 0.194 (docs/model.md 4.2)",
     ("most_available", "group_contest"): "measured 0.296 (docs/model.md 4.2)",
-    ("round_robin", "commission"): "measured 0.184 (docs/model.md 4.2)",
-    ("round_robin", "group_contest"): "measured 0.357 (docs/model.md 4.2)",
 }
 
 

@@ -57,6 +57,37 @@ def test_least_loaded_picks_fewest_open():
     assert {r.pick() for _ in range(50)} == {a, b}  # both at 2 open: random ties
 
 
+
+def test_round_robin_a_passed_chat_is_the_passers_turn_not_the_helpers():
+    """Without this the agent who passes chats on keeps its old turn, stays at the head of
+    the line and is given every new chat while it sits at comfort."""
+    r = RoundRobin(1, ties())
+    agents = team(r, [{}, {}, {}])
+    first = r.pick()
+    helper = next(a for a in agents if a is not first)
+    r.passed(first)              # the router gave `first` the chat; it goes to `helper`
+    helper.open += 1
+    r.received(helper)
+    second = r.pick()
+    assert second is not first   # `first` has had its turn
+    order = [second]
+    for _ in range(2):           # the helper's turn did not move: everyone is served once
+        a = r.pick()
+        take(r, a)
+        finish(r, a)
+        order.append(r.pick())
+    assert first not in order[:2] and helper in order[:2]
+    # the other modes need nothing from a pass and count a transfer as any opened chat
+    ll = LeastLoaded(5, 1, ties())
+    x, y = team(ll, [{}, {"open_": 1}])
+    ll.passed(x)
+    assert ll.pick() is x
+    y.open -= 1
+    x.open += 1
+    ll.received(x)
+    ll.closed(y)
+    assert ll.pick() is y
+
 def test_most_available_picks_largest_spare_with_random_ties():
     r = MostAvailable(5, 1, ties())
     # spare = limit - open: 2, 3, 3, 0 (the last has hung up)

@@ -310,9 +310,12 @@ class Engine:
         if rec is not None:
             rec.assigned(dd, i, a.id, self.env.now)
             orders0 = d.orders
+        passed = False
         if a.open >= a.comfort and a.coop > 0.0 and self._coop.next() < a.coop:
             b = self.router.helper(a)
             if b is not None:
+                passed = True
+                self.router.passed(a)
                 a.given += 1
                 b.received += 1
                 d.transfers += 1
@@ -325,7 +328,10 @@ class Engine:
         self.live.advance(a)
         a.open = k
         self._open_change(+1)
-        self.router.opened(a)
+        if passed:
+            self.router.received(a)
+        else:
+            self.router.opened(a)
         reply_t, w_pre, w_after, conv_t, rate_t = a.tables
         kk = k if k <= a.cap else a.cap
         reply = dd.reply_mult[i] * reply_t[kk] + delay

@@ -23,7 +23,9 @@ hang-up limit; an agent at its limit has hung up. The modes (docs/model.md secti
   "least active"), random ties;
 - ``most_available``: the eligible agent with the largest spare capacity, limit minus open
   (Salesforce "most available", Zendesk), random ties;
-- ``round_robin``: the eligible agent longest since its last assignment (Zendesk);
+- ``round_robin``: the eligible agent longest since its last assignment (Zendesk); a chat
+  the router gives an agent is that agent's turn even if it passes the chat on, and a
+  colleague's transfer is not the helper's turn;
 - ``weighted`` and ``sticky`` (Taobao Qianniu's shunt) live in
   :mod:`policysim.model.routing_qianniu`.
 
@@ -70,6 +72,12 @@ class Routing(Protocol):
     def opened(self, a: Agent) -> None:
         """``a`` has just taken a chat (its ``open`` count rose by one)."""
 
+    def passed(self, a: Agent) -> None:
+        """The chat just given to ``a`` goes on to a colleague (``a``'s count is unchanged)."""
+
+    def received(self, a: Agent) -> None:
+        """``a`` has just taken a colleague's transfer (its ``open`` count rose by one)."""
+
     def closed(self, a: Agent) -> None:
         """One of ``a``'s chats has just ended (its ``open`` count fell by one)."""
 
@@ -97,6 +105,13 @@ class TransferPools:
     def takes_queue(self, a: Agent) -> bool:
         """Every agent below its limit takes buyers from the store queue."""
         return True
+
+    def passed(self, a: Agent) -> None:
+        """Rules that look only at open chats need nothing when a chat is passed on."""
+
+    def received(self, a: Agent) -> None:
+        """A transfer changes the helper's open chats like any chat it takes."""
+        self.opened(a)
 
     def place_helper(self, a: Agent) -> None:
         """Put ``a`` in or out of its team's pool as its state says."""
@@ -246,12 +261,26 @@ class RoundRobin(TransferPools):
             heapq.heapify(self._heap)
 
     def opened(self, a: Agent) -> None:
+        self._take_turn(a)
+        self._list_if_eligible(a)
+        self.place_helper(a)
+
+    def passed(self, a: Agent) -> None:
+        """The router's turn was ``a``'s even though a colleague serves the chat: otherwise
+        an agent who passes chats on would stay at the head of the line and be given every
+        new chat while it sits at comfort."""
+        self._take_turn(a)
+        self._list_if_eligible(a)
+
+    def received(self, a: Agent) -> None:
+        """A colleague's transfer is not the router's assignment: ``a`` keeps its turn."""
+        self.closed(a)
+
+    def _take_turn(self, a: Agent) -> None:
         self._know(a)
         self._unlist(a.id)
         self._turn[a.id] = self._next_turn
         self._next_turn += 1
-        self._list_if_eligible(a)
-        self.place_helper(a)
 
     def closed(self, a: Agent) -> None:
         self._know(a)

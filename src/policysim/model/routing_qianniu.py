@@ -154,6 +154,8 @@ class Sticky:
         self.fallback = fallback
         self.helper = fallback.helper
         self.opened = fallback.opened
+        self.passed = fallback.passed
+        self.received = fallback.received
         self.closed = fallback.closed
         self.changed = fallback.changed
         self.takes_queue = fallback.takes_queue
