@@ -206,32 +206,137 @@ def test_json_has_the_issue_s_keys(cli):
     assert row["model"]["ci_low"] <= row["model"]["mean"] <= row["model"]["ci_high"]
 
 
-# --- each study at small size: the direction of the model's effect ----------------------
+# --- each study at small size against the full run of docs/validity.md ---------------
 
-#: Study -> (settings that make it small, sign of the model's effect in the full run of
-#: docs/validity.md). Three replications per arm, fixed seeds (each scenario's sim.seed).
-SMALL = {
-    "shearer2004": ((), +1),
-    "bbr2005": ((), -1),
-    "hno2003": ((), -1),
-}
-SMALL_REPS = 3
+#: The full run whose table docs/validity.md shows (`policysim validate field --reps 30
+#: --json`, saved as it printed). The small runs below are checked against it.
+FULL = {r["id"]: r for r in json.loads((ROOT / "docs" / "field_run.json").read_text())["studies"]}
+
+#: Studies whose small-size effect is clear: study -> replications per arm. Their direction
+#: must be that of the full run, more than 4 standard errors from zero.
+CLEAR = {"shearer2004": 3, "bbr2005": 3, "hno2003": 3, "lazear2000": 5,
+         "lazear2000_same_crew": 5, "bbr2013": 6}
+
+#: Studies too noisy at test size for a 4-SE direction: study -> replications per arm. The
+#: small run must agree with the full run within 4 combined standard errors, and the test
+#: must have the power to see a flip: 4 combined SE is less than the distance from the full
+#: run's effect to the same effect of opposite sign (2 |full|).
+AGREE = {"lazear2000_spread": 5, "friebel2017": 6, "friebel2017_wages": 6}
+
+#: Left out, with the reason (docs/validity.md says the same).
+UNTESTED = {
+    "sandvik": "top-quartile quits are a handful of events: the 30-replication interval "
+               "spans zero widely",
+    "sandvik_output": "-1.3% (SE 0.3 points at 30 replications, about 1 at test size): no "
+                      "test size can tell it from zero with the power guard",
+    "cmms2012_above": "no reaction published; the model's -10% is barely off zero at 30 "
+                      "replications",
+    "cmms2012_below": "+32% [+19%, +47%] at 30 replications; at 10 its SE is 0.16 and 4 "
+                      "combined SE exceed twice the effect",
+    "batt_colvin2011": "+30% [+15%, +47%] at 30 replications, but at 10 (50 s of a test) "
+                       "its SE is 0.14 and 4 combined SE exceed twice the effect",
+    "lazear2000_sorting": "the lazear2000 arms with sorting at hiring (adds +0.7 points)"}
 
 
-@pytest.fixture(scope="module")
-def small_rows():
+def test_every_study_is_tested_or_says_why_not():
+    assert set(CLEAR) | set(AGREE) | set(UNTESTED) == {s.id for s in F.STUDIES} == set(FULL)
+    assert not (set(CLEAR) & set(AGREE))
+
+
+def _small_rows(table: dict) -> dict:
     rows = {}
-    for sid, (settings, _) in SMALL.items():
-        rows[sid] = F.run_field([F.study(sid)], SMALL_REPS, settings, workers=2)[0]
+    for reps in sorted(set(table.values())):
+        chosen = [F.study(sid) for sid, n in table.items() if n == reps]
+        for r in F.run_field(chosen, reps, (), workers=2):
+            rows[r["id"]] = r
     return rows
 
 
+@pytest.fixture(scope="module")
+def clear_rows():
+    return _small_rows(CLEAR)
+
+
+@pytest.fixture(scope="module")
+def agree_rows():
+    return _small_rows(AGREE)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("sid", list(SMALL))
-def test_small_study_has_the_full_run_s_direction_beyond_4_se(small_rows, sid):
-    m = small_rows[sid]["model"]
-    sign = SMALL[sid][1]
-    assert m["n"] == SMALL_REPS and math.isfinite(m["se"]) and m["se"] > 0
+@pytest.mark.parametrize("sid", list(CLEAR))
+def test_small_study_has_the_full_run_s_direction_beyond_4_se(clear_rows, sid):
+    m, full = clear_rows[sid]["model"], FULL[sid]
+    sign = int(np.sign(full["model"]["mean"]))
+    assert m["n"] == CLEAR[sid] and math.isfinite(m["se"]) and m["se"] > 0
     # the tolerance means something: 4 SE is below the size of the effect asserted
     assert sign * m["mean"] - 4 * m["se"] > 0, (sid, m)
-    assert small_rows[sid]["same_direction"] is (sign == small_rows[sid]["published"]["direction"])
+    assert clear_rows[sid]["same_direction"] == full["same_direction"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sid", list(AGREE))
+def test_small_study_agrees_with_the_full_run_within_4_se(agree_rows, sid):
+    m, full = agree_rows[sid]["model"], FULL[sid]["model"]
+    assert m["n"] == AGREE[sid] and math.isfinite(m["se"]) and m["se"] > 0
+    tol = 4 * math.hypot(m["se"], full["se"])
+    assert tol < 2 * abs(full["mean"]), (sid, tol, full)  # power: a flip would fail
+    assert abs(m["mean"] - full["mean"]) <= tol, (sid, m["mean"], full["mean"], tol)
+
+
+def test_validity_md_shows_the_full_run():
+    """Every model effect of the committed full run appears in docs/validity.md's table."""
+    text = (ROOT / "docs" / "validity.md").read_text()
+    for sid, r in FULL.items():
+        m = r["model"]
+        assert f"| {sid} |" in text and f"{m['mean']:+.1%}" in text, sid
+        assert r["model"]["n"] == 30, sid
+
+
+# --- the quit studies' mechanisms, exactly, on the quit hazard ---------------------------
+# The three quit studies are too noisy for a statistical test at test size (UNTESTED above),
+# so the channel each one runs through is checked on the hazard itself
+# (model/attrition.quit_probability), where the answer is exact.
+
+def _hazard(settings: dict, pay, denied=None):
+    from policysim.config.schema import Scenario
+    from policysim.model.agents import Agent
+    from policysim.model.attrition import quit_probability
+
+    scn = Scenario.model_validate({"attrition": settings})
+    n = len(pay)
+    members = [Agent(i, 0, 0, 0, 365.0, 1.0, 1.0, 0.0) for i in range(n)]
+    records = [{"present": 1.0, "over_comfort_share": 0.0, "after_sales_share": 0.0,
+                "recognised": False, "denied": bool(d), "days_present": 30}
+               for d in (denied or [0] * n)]
+    q, _ = quit_probability(scn, records, members, np.asarray(pay, float), np.zeros(n, int),
+                            180, 1)
+    return q
+
+
+PAYS = [3000.0, 4000.0, 5000.0, 6000.0, 7000.0]  # team median 5000
+
+
+def test_card_et_al_channel_below_median_earners_react_above_median_do_not():
+    before = _hazard({"b_shortfall": 0.0}, PAYS)
+    after = _hazard({"b_shortfall": 1.5}, PAYS)
+    assert np.all(after[:2] > before[:2])            # below the median: more quits
+    assert after[2:] == pytest.approx(before[2:])     # at or above: no reaction
+
+
+def test_sandvik_channel_a_pay_cut_raises_every_quit_logit_by_the_same_amount():
+    """Why the model cannot make the most productive leave first (docs/validity.md): one
+    outside wage for all, so a 7% cut adds b_wage ln(0.93) to every agent's quit logit."""
+    from scipy.special import logit
+
+    before = _hazard({}, PAYS)
+    after = _hazard({}, [p * 0.93 for p in PAYS])
+    shift = logit(after) - logit(before)
+    assert np.all(shift > 0) and shift == pytest.approx(np.full(5, shift[0]))
+
+
+def test_batt_colvin_channel_pay_risk_raises_quits():
+    """Variable pay with tight targets: being narrowly denied a higher pay step raises quits
+    (b_denied > 0 by default), at the same pay."""
+    calm = _hazard({}, PAYS)
+    denied = _hazard({}, PAYS, denied=[1, 1, 1, 1, 1])
+    assert np.all(denied > calm)

@@ -371,8 +371,12 @@ def _verdict(x: bool | None) -> str:
     return "n/a" if x is None else ("yes" if x else "no")
 
 
-def render(rows: list[dict], reps: int | None = None) -> str:
-    """The side-by-side table: published effect against the model's, one row per study."""
+COLUMNS = ["study", "setting", "change", "outcome", "published", "model [95% CI]", "inside",
+           "same dir", "sample"]
+
+
+def table_rows(rows: list[dict]) -> list[list[str]]:
+    """The side-by-side table's cells, one list per study (columns :data:`COLUMNS`)."""
     table = []
     for r in rows:
         p, m = r["published"], r["model"]
@@ -390,13 +394,25 @@ def render(rows: list[dict], reps: int | None = None) -> str:
         table.append([r["id"], r["setting"], r["change"], r["outcome"], pub, model,
                       _verdict(r["inside"]), _verdict(r["same_direction"]),
                       "in" if r["in_sample"] else "out"])
+    return table
+
+
+def markdown(rows: list[dict]) -> str:
+    """The side-by-side table in Markdown (docs/validity.md)."""
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(c.replace("|", "/") for c in cells) + " |"
+              for cells in table_rows(rows)]
+    return "\n".join(lines)
+
+
+def render(rows: list[dict], reps: int | None = None) -> str:
+    """The side-by-side table: published effect against the model's, one row per study."""
+    table = table_rows(rows)
     n = rows[0]["model"]["n"] if rows else 0
     head = (f"field evidence: {len(rows)} studies, {M.plural(reps or n, 'replication')} per "
             "arm, paired on common random numbers; model effect = relative change, 95% "
             "Fieller interval")
-    return "\n".join([head, "", M.align(table, ["study", "setting", "change", "outcome",
-                                                "published", "model [95% CI]", "inside",
-                                                "same dir", "sample"])])
+    return "\n".join([head, "", M.align(table, COLUMNS)])
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
