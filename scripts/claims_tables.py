@@ -178,9 +178,10 @@ def show(v: object) -> str:
 
 
 def lever_table(tests: pd.DataFrame, points: pd.DataFrame, factor: str,
-                slice_: list[int], reps: int) -> str:
+                slice_: list[int], reps: int, finished: set[int]) -> str:
     """Rows: tests; columns: the factor's values on its one-at-a-time slice (a point whose
-    runs are not all in the store yet says so)."""
+    runs are not all in the store yet says so; ``finished``: the points whose runs all are,
+    where fewer pairs than replications means the metric is undefined in some of them)."""
     at = points.set_index("point")
     head = [show(at.loc[p, factor]) + (" (base)" if i == 0 else "") for i, p in enumerate(slice_)]
     out = ["| claim | test | " + " | ".join(head) + " |", "|---|---|" + "---|" * len(slice_)]
@@ -191,11 +192,14 @@ def lever_table(tests: pd.DataFrame, points: pd.DataFrame, factor: str,
                         & (tests["says"] == says)]
             if not len(hit):
                 cells.append("not run yet")
-            elif hit.iloc[0]["n"] < reps and hit.iloc[0]["verdict"] != NO_DATA:
+            elif (hit.iloc[0]["n"] < reps and hit.iloc[0]["verdict"] != NO_DATA
+                  and p not in finished):
                 cells.append(f"running ({hit.iloc[0]['n']} of {reps} pairs)")
             else:
+                few = (f" ({hit.iloc[0]['n']} of {reps} pairs defined)"
+                       if hit.iloc[0]["n"] < reps and hit.iloc[0]["verdict"] != NO_DATA else "")
                 cells.append(f"{SIGN[hit.iloc[0]['verdict']]} "
-                             f"{effect(hit.iloc[0], metric)}".strip())
+                             f"{effect(hit.iloc[0], metric)}{few}".strip())
         out.append(f"| {claim} | {says} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -245,8 +249,11 @@ def sections(results: Path, run_info: dict) -> dict[str, str]:
         "levels": levels_table(doc),
         "verdicts": verdicts_table(tests_at_baseline(results / "compare")),
     }
+    per_point = runs.groupby("point")["rep"].size()
+    finished = set(per_point[per_point >= exp["reps"] * len(SCHEMES)].index)
     for key in design.keys:
-        out[f"lever {key}"] = (lever_table(tests, design.points, key, slices[key], exp["reps"])
+        out[f"lever {key}"] = (lever_table(tests, design.points, key, slices[key], exp["reps"],
+                                           finished)
                                + "\n\nWhat the agents "
                                "and the floor did (means over replications):\n\n"
                                + mechanism_table(runs, key, slices[key], exp["reps"]))

@@ -72,6 +72,8 @@ def test_claims_tables_fill_every_marked_section_of_docs_claims(tmp_path):
     assert "| C1 | commission pays for luck more than for skill |" in text
     assert "least_loaded" in text
     assert not any("not run yet" in body for body in made.values())  # every point ran
+    # ... and finished: fewer defined pairs (a metric NaN in some run) is not "running"
+    assert not any("running (" in body for body in made.values())
     # the prose outside the markers is untouched
     strip = re.compile(r"<!-- begin: (.+?) -->.*?<!-- end: \1 -->", re.S)
     assert strip.sub("", text) == strip.sub("", doc)
