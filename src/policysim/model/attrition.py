@@ -95,11 +95,18 @@ class Attrition:
         """
         u = self.rng.random(len(members))
         if not self.scn.attrition.enabled:
+            for r in records:
+                r["quit_prob"] = 0.0
             return []
         p, pay = quit_probability(self.scn, records, members, pay, team, day, self.n_teams)
-        leaving = (u < p) & np.array([a.active for a in members])
+        active = np.array([a.active for a in members])
+        leaving = (u < p) & active
         dismissed = self.dismissed(members, pay)
         leaving |= dismissed
+        # the chance of leaving at this period end that the draw above used (1 if dismissed):
+        # its mean estimates the quit rate without the noise of the draws (validation/field.py)
+        for r, q, on, fired in zip(records, p, active, dismissed):
+            r["quit_prob"] = 1.0 if fired else float(q) if on else 0.0
         skills = np.array([a.skill for a in engine.agents if a.active])
         top = np.quantile(skills, 0.75) if len(skills) else np.inf
         leavers = []

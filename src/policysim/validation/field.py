@@ -135,15 +135,17 @@ def mean_pay(o: Outcome) -> float:
 
 
 def quit_rate(o: Outcome) -> float:
-    """Quits per agent-month."""
-    return _per_month(o.agents, "quit", o.job.scenario.sim.period_days)
+    """Quits per agent-month, expected: each agent-period counts the chance of leaving that
+    its quit draw used (``quit_prob``; 1 if dismissed), whose mean is the quit rate's
+    expectation without the noise of the draws themselves (a handful of quits per run)."""
+    return _per_month(o.agents, "quit_prob", o.job.scenario.sim.period_days)
 
 
 def _quits_where(o: Outcome, pick: Callable[[pd.DataFrame], pd.Series]) -> float:
     a = o.agents
     rows = [g[pick(g)] for _, g in a.groupby("period")]
     sel = pd.concat(rows) if rows else a.iloc[:0]
-    return _per_month(sel, "quit", o.job.scenario.sim.period_days)
+    return _per_month(sel, "quit_prob", o.job.scenario.sim.period_days)
 
 
 def quit_rate_below_median(o: Outcome) -> float:
