@@ -217,7 +217,8 @@ FULL = {r["id"]: r for r in json.loads((ROOT / "docs" / "field_run.json").read_t
 #: must be that of the full run, more than 4 standard errors from zero. (Quit outcomes are
 #: expected quits, ``quit_prob``: without the noise of the draws they are clear at 3.)
 CLEAR = {"shearer2004": 3, "bbr2005": 3, "hno2003": 3, "cmms2012_below": 3,
-         "batt_colvin2011": 3, "lazear2000": 5, "lazear2000_same_crew": 5, "bbr2013": 6}
+         "batt_colvin2011": 3, "lazear2000": 5, "lazear2000_same_crew": 5, "bbr2013": 6,
+         "sandvik": 10, "sandvik_output": 10}
 
 #: Studies too noisy at test size for a 4-SE direction: study -> replications per arm. The
 #: small run must agree with the full run within 4 combined standard errors, and the test
@@ -230,10 +231,6 @@ NO_REACTION_POWER = 0.05
 
 #: Left out, with the reason (docs/validity.md says the same).
 UNTESTED = {
-    "sandvik": "+2.6% (SE 0.5 points at 30 replications): the power guard needs 10 "
-               "replications of a 360-day store, a minute of test time; the pay-cut channel "
-               "is tested exactly on the hazard below",
-    "sandvik_output": "-1.3% (SE 0.3 points at 30 replications): as sandvik, the same runs",
     "lazear2000_sorting": "the lazear2000 arms with sorting at hiring (adds +0.7 points)"}
 
 
@@ -295,8 +292,7 @@ def test_validity_md_shows_the_full_run():
 
 
 # --- the quit studies' mechanisms, exactly, on the quit hazard ---------------------------
-# Beside the small runs above (Sandvik's is too costly at test size), the channel each quit
-# study runs through is checked on the hazard itself (model/attrition.quit_probability),
+# Beside the small runs above, the channel each quit study runs through is checked on the hazard itself (model/attrition.quit_probability),
 # where the answer is exact.
 
 def _hazard(settings: dict, pay, denied=None):
