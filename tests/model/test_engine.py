@@ -458,3 +458,44 @@ def test_router_random_operations_keep_buckets_consistent():
             assert chosen.open == min(x.open for x in eligible)
         else:
             assert chosen is None
+
+
+# ------------------------------------------------------------- garbage collector
+def test_engine_collects_less_often_while_running_and_restores_the_collector():
+    """The run raises the collector's young threshold (``fewer_collections``), restores the
+    caller's thresholds afterwards, even after an error, and gives the same numbers as a run
+    under the default collector."""
+    import gc
+
+    from policysim.model import engine as eng
+
+    scn = make()
+    seen = []
+
+    class Watching(StaticTeam):
+        def on_day_end(self, engine, day):
+            seen.append(gc.get_threshold()[0])
+            return super().on_day_end(engine, day)
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        r1 = Engine(scn, Watching(scn), seed=3).run()
+        assert seen and all(t == eng.GC_YOUNG_THRESHOLD for t in seen)
+        assert gc.get_threshold() == (700, 10, 10)
+        with eng.fewer_collections(), eng.fewer_collections():  # nested, as threads may
+            assert gc.get_threshold()[0] == eng.GC_YOUNG_THRESHOLD
+        assert gc.get_threshold() == (700, 10, 10)
+        with pytest.raises(RuntimeError), eng.fewer_collections():
+            raise RuntimeError("a failing run")
+        assert gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(1, 1, 1)  # the same run with the collector at every allocation
+        old = eng.GC_YOUNG_THRESHOLD
+        eng.GC_YOUNG_THRESHOLD = 1
+        try:
+            r2 = Engine(scn, StaticTeam(scn), seed=3).run()
+        finally:
+            eng.GC_YOUNG_THRESHOLD = old
+        assert r1.daily == r2.daily and r1.agents == r2.agents
+    finally:
+        gc.set_threshold(*before)
