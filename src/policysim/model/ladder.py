@@ -23,7 +23,6 @@ placed at the highest level its tenure reaches; hires start at the bottom.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
 from policysim.config.ladder import Ladder
 from policysim.config.pay import METRICS
@@ -67,6 +66,8 @@ def period_scores(ladder: Ladder, scheme: PayFunction, metrics: dict[str, np.nda
     v = np.asarray(metrics[ladder.score_metric], float)
     if len(v) < 2:
         return np.full(len(v), 100.0)
+    from scipy.stats import rankdata  # here: loading scipy.stats takes most of a short run's start-up
+
     ranks = rankdata(v if METRICS[ladder.score_metric] else -v, method="average")
     return 100.0 * (ranks - 1.0) / (len(v) - 1.0)
 
