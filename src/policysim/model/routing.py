@@ -31,7 +31,9 @@ hang-up limit; an agent at its limit has hung up. The modes (docs/model.md secti
 
 Every decision costs O(1) or O(log n) in team size: least loaded and most available keep
 eligible agents in buckets by open chats or spare capacity (at most ``cap + 1`` buckets),
-round robin keeps a heap keyed by the time of the last assignment.
+round robin keeps a heap keyed by the time of the last assignment, and the transfer rule
+keeps the teams whose helper pool is not empty in team order (so finding another team's
+helper does not scan every team).
 
 Every mode shares the transfer rule (:class:`TransferPools`): a colleague of the giver's
 team who accepts transfers and is below comfort, else one of another team. A hung-up agent
@@ -40,6 +42,7 @@ still takes colleagues' transfers.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Callable
@@ -100,6 +103,7 @@ class TransferPools:
 
     def __init__(self, n_teams: int, ties: Uniforms) -> None:
         self.team_pools: list[list[Agent]] = [[] for _ in range(n_teams)]
+        self._nonempty: list[int] = []  # teams whose pool is not empty, in team order
         self._u = ties
 
     def takes_queue(self, a: Agent) -> bool:
@@ -119,6 +123,8 @@ class TransferPools:
         if spare != (a.pool_pos >= 0):
             pool = self.team_pools[a.team]
             if spare:
+                if not pool:
+                    bisect.insort(self._nonempty, a.team)
                 a.pool_pos = len(pool)
                 pool.append(a)
             else:
@@ -127,16 +133,18 @@ class TransferPools:
                     pool[a.pool_pos] = last
                     last.pool_pos = a.pool_pos
                 a.pool_pos = -1
+                if not pool:
+                    del self._nonempty[bisect.bisect_left(self._nonempty, a.team)]
 
     def helper(self, a: Agent) -> Agent | None:
         """A colleague with spare capacity who accepts transfers: own team first, then any."""
         pool = self.team_pools[a.team]
         if pool:
             return pool[int(self._u.next() * len(pool))]
-        others = [p for i, p in enumerate(self.team_pools) if p and i != a.team]
+        others = self._nonempty  # own pool is empty, so these are the other teams' pools
         if not others:
             return None
-        pool = others[int(self._u.next() * len(others))]
+        pool = self.team_pools[others[int(self._u.next() * len(others))]]
         return pool[int(self._u.next() * len(pool))]
 
 
