@@ -472,19 +472,44 @@ class Engine:
 
     # ------------------------------------------------------------- clocks
     def _arrivals(self):
-        env = self.env
-        for day in range(self.days):
-            dd = self.demand.day(day)
-            self._today = dd
-            times = dd.times
-            for i in range(len(times)):
-                dt = times[i] - env.now
-                if dt > 0:
-                    yield env.timeout(dt)
-                self._arrive(dd, i)
-            end = (day + 1) * DAY_S
-            if end > env.now:
-                yield env.timeout(end - env.now)
+        """Start the day-by-day walk through the pre-drawn buyers (a process only to start
+        at time 0 in its place among the clocks; the walk itself runs on timer callbacks,
+        which cost less than resuming a process for every buyer)."""
+        self._a_day = -1
+        self._next_day()
+        return
+        yield  # a generator, for ``env.process``
+
+    def _next_day(self, _ev=None) -> None:
+        self._a_day += 1
+        if self._a_day < self.days:
+            self._a_dd, self._a_i = self.demand.day(self._a_day), 0
+            self._walk()
+
+    def _walk(self) -> None:
+        """Let in every buyer due now, then set one timer for the next (or the day's end)."""
+        env, dd, i = self.env, self._a_dd, self._a_i
+        times, n = dd.times, len(dd.times)
+        while i < n:
+            dt = times[i] - env.now
+            if dt > 0:
+                self._a_i = i
+                env.timeout(dt).callbacks.append(self._timed_arrival)
+                return
+            self._arrive(dd, i)
+            i += 1
+        self._a_i = n
+        end = (self._a_day + 1) * DAY_S
+        if end > env.now:
+            env.timeout(end - env.now).callbacks.append(self._next_day)
+        else:
+            self._next_day()
+
+    def _timed_arrival(self, _ev) -> None:
+        i = self._a_i
+        self._a_i = i + 1
+        self._arrive(self._a_dd, i)
+        self._walk()
 
     def _shifts(self):
         env = self.env
