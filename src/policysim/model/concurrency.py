@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from heapq import heappop, heappush
 
 import simpy
@@ -62,7 +63,7 @@ class LiveWork:
             a.vclock += self.speed[a.open] * (now - a.vtime)
             a.vtime = now
 
-    def start(self, a: Agent, work: float, chat: object = None) -> None:
+    def start(self, a: Agent, work: float, chat: object = None, _ev=None) -> None:
         """A chat of ``a`` (``chat``: the caller's reference to it, handed back when it
         finishes) enters its work phase with ``work`` seconds of work at speed 1."""
         if a.work:
@@ -83,9 +84,9 @@ class LiveWork:
             return  # the pending timeout fires first and looks again
         a.due = due
         ev = self.env.timeout(due - now)
-        ev.callbacks.append(lambda _ev, a=a, due=due: self._on_due(a, due))
+        ev.callbacks.append(partial(self._on_due, a, due))
 
-    def _on_due(self, a: Agent, due: float) -> None:
+    def _on_due(self, a: Agent, due: float, _ev=None) -> None:
         if due != a.due:
             return  # superseded by an earlier timeout
         a.due = math.inf

@@ -37,6 +37,7 @@ import math
 import threading
 from collections import deque
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -69,6 +70,9 @@ class Workforce(Protocol):
 
     def on_period_end(self, engine: Engine, period: int, day: int) -> list[dict]:
         """Called at the end of each pay period; returns per-agent records for the period."""
+
+
+_LOOK_UP = object()  #: ``_assign``'s default: read the buyer's contact itself
 
 
 class _Inquiry:
@@ -193,7 +197,7 @@ class Engine:
         self.daily: list[dict] = []
         self.agent_records: list[dict] = []
         self.frt_hist = np.zeros(HIST_MAX_S + 1, dtype=np.int64)
-        self.wait_hist = np.zeros(HIST_MAX_S + 1, dtype=np.int64)
+        self._wait_hist = [0] * (HIST_MAX_S + 1)  # a list while running (cheaper to count in)
         self._hourly = np.zeros((2, 4, 24))  # [event?][inq, aband, answered, frt_sum][hour]
         self._shift_hours = [(s.start * HOUR_S, s.end * HOUR_S) for s in scenario.shifts]
         self._outcome = prod.ChatOutcome(scenario)
@@ -258,27 +262,28 @@ class Engine:
         d.inquiries += 1
         hour = int((dd.times[i] - self.day * DAY_S) // HOUR_S)
         d.h_inq[hour] += 1
+        now = self.env.now
         if self.rec is not None:
-            self.rec.arrived(dd, i, self.env.now)
+            self.rec.arrived(dd, i, now)
         if self._on_shift == 0 and self._pool_on:
             self._leave_message(dd, i)
             return
         contact = self._contacts.get(dd.buyer[i])
-        if contact is not None and self.env.now - contact[1] <= RETURN_WINDOW_S:
+        if contact is not None and now - contact[1] <= RETURN_WINDOW_S:
             d.returning += 1
-            agent = self.router.pick(contact[0], self.env.now - contact[1])
+            agent = self.router.pick(contact[0], now - contact[1])
         else:
             agent = self.router.pick()
         if agent is not None:
-            self._assign(agent, dd, i, 0.0, hour)
+            self._assign(agent, dd, i, 0.0, hour, False, contact)
             return
-        inq = _Inquiry(dd, i, self.env.now)
+        inq = _Inquiry(dd, i, now)
         self._queue_change(+1)
         self.queue.append(inq)
         patience = dd.patience[i]
         if patience != math.inf:
             timer = self.env.timeout(patience)
-            timer.callbacks.append(lambda _ev, inq=inq: self._give_up(inq))
+            timer.callbacks.append(partial(self._give_up, inq))
 
     def _leave_message(self, dd: DayDemand, i: int) -> None:
         """Nobody is on shift: a bot resolves the buyer's question (``bot_share``) or the
@@ -295,7 +300,7 @@ class Engine:
         self.queue.extend(self._messages)
         self._messages = []
 
-    def _give_up(self, inq: _Inquiry) -> None:
+    def _give_up(self, inq: _Inquiry, _ev=None) -> None:
         if inq.state != 0:
             return
         inq.state = 2
@@ -304,7 +309,7 @@ class Engine:
         wait = inq.day.patience[inq.i]
         d.waited += 1
         d.wait_sum += wait
-        self.wait_hist[min(int(wait), HIST_MAX_S)] += 1
+        self._wait_hist[int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
         self._count_abandon(inq.day, inq.i, queue=True)
         if self.rec is not None:
             self.rec.abandoned(inq.day, inq.i, self.env.now)
@@ -338,15 +343,19 @@ class Engine:
             self._assign(agent, dd, i, wait, hour, inq.message)
 
     def _assign(self, a: Agent, dd: DayDemand, i: int, wait: float, hour: int,
-                message: bool = False) -> None:
+                message: bool = False, contact: tuple | None = _LOOK_UP) -> None:
+        """Give buyer ``i`` of ``dd`` to ``a`` (or, if it passes the chat on, to a colleague).
+        ``contact`` is the buyer's entry in the contact memory if the caller has just read
+        it."""
         d = self._d
+        now = self.env.now
         d.wait_sum += wait
-        self.wait_hist[min(int(wait), HIST_MAX_S)] += 1
+        self._wait_hist[int(wait) if wait < HIST_MAX_S else HIST_MAX_S] += 1
         delay = 0.0
         a.routed += 1
         rec = self.rec
         if rec is not None:
-            rec.assigned(dd, i, a.id, self.env.now)
+            rec.assigned(dd, i, a.id, now)
             orders0 = d.orders
         passed = False
         if a.open >= a.comfort and a.coop > 0.0 and self._coop.next() < a.coop:
@@ -362,7 +371,7 @@ class Engine:
                     rec.transferred(dd, i, b.id)
         k = a.open + 1
         if k > a.comfort and a.open == a.comfort:
-            a.over_since = self.env.now
+            a.over_since = now
         self.live.advance(a)
         a.open = k
         self._open_change(+1)
@@ -382,8 +391,9 @@ class Engine:
         if self.is_event:
             a.event_chats += 1
         buyer = dd.buyer[i]
-        contact = self._contacts.get(buyer)
-        if contact is not None and contact[0] is a and self.env.now - contact[1] <= RETURN_WINDOW_S:
+        if contact is _LOOK_UP:
+            contact = self._contacts.get(buyer)
+        if contact is not None and contact[0] is a and now - contact[1] <= RETURN_WINDOW_S:
             d.returning_same += 1
         if frt > dd.patience[i] and not message:
             # the buyer left before the first reply; the slot stays busy until the agent
@@ -393,14 +403,13 @@ class Engine:
             if rec is not None:
                 rec.abandoned(dd, i, dd.times[i] + dd.patience[i])
             ev = self.env.timeout(reply)
-            ev.callbacks.append(lambda _ev, a=a, chat=(dd, i): self._release(a, chat))
+            ev.callbacks.append(partial(self._release, a, (dd, i)))
             self.live.changed(a)  # the load rose: the pending completion may come later
             return
         work = dd.handle_mult[i] * (w_pre if pre else w_after)
         if reply > 0.0:
             ev = self.env.timeout(reply)
-            ev.callbacks.append(lambda _ev, a=a, work=work, chat=(dd, i):
-                                self.live.start(a, work, chat))
+            ev.callbacks.append(partial(self.live.start, a, work, (dd, i)))
             self.live.changed(a)
         else:
             self.live.start(a, work, (dd, i))
@@ -409,7 +418,7 @@ class Engine:
         d.h_ans[hour] += 1
         d.h_frt[hour] += frt
         d.hist[int(frt) if frt < HIST_MAX_S else HIST_MAX_S] += 1
-        self._contacts[buyer] = (a, self.env.now)
+        self._contacts[buyer] = (a, now)
         a.served += 1
         a.frt_sum += reply  # the agent's own delay after pick-up (plus any transfer delay)
         a.frt_platform_sum += frt  # from the buyer's first message, queue included
@@ -442,9 +451,9 @@ class Engine:
             a.after_served += 1
         if rec is not None:
             won = dd.price[i] if d.orders > orders0 else 0.0
-            rec.first_reply(dd, i, self.env.now + reply, won, rating)
+            rec.first_reply(dd, i, now + reply, won, rating)
 
-    def _release(self, a: Agent, chat: tuple | None = None) -> None:
+    def _release(self, a: Agent, chat: tuple | None = None, _ev=None) -> None:
         """One of ``a``'s chats (``chat`` = (day's buyers, index)) has ended: free its slot
         and let the others speed up."""
         if self.rec is not None and chat is not None:
@@ -616,7 +625,8 @@ class Engine:
         ]
         turnover = getattr(self.workforce, "turnover", None)
         quit_log, hire_days = turnover() if turnover else (None, None)
-        return RunResult(self.daily, self.agent_records, hourly, self.frt_hist, self.wait_hist,
+        return RunResult(self.daily, self.agent_records, hourly, self.frt_hist,
+                         np.asarray(self._wait_hist, dtype=np.int64),
                          self.scn, self.days, quit_log, hire_days,
                          None if self.staffing is None else self.staffing.summary())
 
