@@ -136,7 +136,7 @@ def fewer_collections():
     A large store keeps hundreds of thousands of live containers (the 72-hour contact memory,
     the day's buyers, pending timers); the collector's default young-generation threshold
     (700) makes it walk them again and again, which cost a 1,000-agent store about a quarter
-    of its time (benchmarks/README.md, "Growth with team size"). The engine makes almost no
+    of its time (benchmarks/README.md, section 3). The engine makes almost no
     reference cycles, so collecting less often frees the same memory and changes no result.
     The thresholds are restored when the last engine running in the process (threads
     included) finishes.
