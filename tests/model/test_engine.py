@@ -323,7 +323,7 @@ def consistent(router: LeastLoaded, agents: list[Agent]) -> None:
     for t, pool in enumerate(router.team_pools):
         for pos, a in enumerate(pool):
             assert a.team == t and a.pool_pos == pos
-    assert router._nonempty == [t for t, pool in enumerate(router.team_pools) if pool]
+    assert router.teams_with_helpers == tuple(t for t, pool in enumerate(router.team_pools) if pool)
     for a in agents:
         eligible = a.on_shift and a.open < a.limit
         assert (a.bucket == a.open) if eligible else (a.bucket == -1)

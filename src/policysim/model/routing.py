@@ -110,6 +110,11 @@ class TransferPools:
         """Every agent below its limit takes buyers from the store queue."""
         return True
 
+    @property
+    def teams_with_helpers(self) -> tuple[int, ...]:
+        """The teams whose helper pool is not empty, in team order."""
+        return tuple(self._nonempty)
+
     def passed(self, a: Agent) -> None:
         """Rules that look only at open chats need nothing when a chat is passed on."""
 
