@@ -2,6 +2,11 @@
 
 The prior's curve fit and the memory are checked against values worked out by hand on fake
 period records; the bound of the issue in every routing mode is in test_beliefs_router.py.
+
+The decomposition of ``belief_error_routed`` (policysim.experiment.belief_gap): its two
+better-informed predictions are checked by hand on the same fake period, and on real runs:
+switching the diagnosis on must not change a run, and without adaptive behaviour (nobody
+changes limit) knowing colleagues' new limits must add nothing.
 """
 
 from __future__ import annotations
@@ -9,10 +14,13 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from policysim.config.schema import Scenario
 from policysim.config.validate import load_model
+from policysim.experiment.belief_gap import diagnosed_run, floor_facts, markdown
+from policysim.experiment.belief_gap import gap as belief_gap_of
 from policysim.experiment.runner import Job, run_job
 from policysim.model.agents import Agent
 from policysim.model.beliefs import Beliefs, routed_curve
@@ -128,3 +136,120 @@ def test_realised_routed_is_routed_per_full_period(baseline_run):
     assert (full.realised_routed == full.routed).all()
     # agents who chose in the run carry the prediction for their chosen action
     assert a.loc[a.period >= 1, "predicted_routed"].notna().mean() > 0.9
+
+
+# ------------------------------------------------ decomposition of the error (belief_gap)
+def _period():
+    """test_beliefs.py's period: least-loaded, early shift (limits 2 and 4) 3 chats open an
+    hour for 8 h, rule 1.5 each = 360 a period, routed 300 and 450; the late shift's
+    cooperating agent (limit 5) 720 by the rule, routed 360."""
+    scn = Scenario.model_validate({"service": {"routing": {"mode": "least_loaded"}}})
+    beliefs = Beliefs(scn, n_teams=1)
+    beliefs.diagnose = True
+    members = [_agent(0, 0, 5, 2, 30), _agent(1, 0, 5, 4, 30), _agent(2, 1, 5, 5, 30)]
+    members[2].coop = 1.0
+    for a in members:
+        a.comfort = 3
+        a.last_action = (0.5, 0.5, a.threshold, a.coop)
+    routed = [300, 450, 360]
+    records = [{"routed": y, "handled": y, "transfers_received": 0, "served": 0,
+                "after_sales_share": 0.0, "mean_price": 100.0} for y in routed]
+    engine = _fake_engine(members, [0] * 8 + [3] * 16, 3600.0, sum(routed))
+    return beliefs, members, records, engine
+
+
+def test_ex_post_prediction_is_this_period_rule_and_class_ratio_times_last_own_ratio():
+    """Each agent is alone in its (cooperation, side of comfort) class, so this period's rule
+    times its class's ratio is exactly what it was routed; the ex-post prediction multiplies
+    that by the own ratio remembered from the period before (1.2 for agent 0, none = 1 for
+    the others). Without a period before there is none."""
+    beliefs, members, records, engine = _period()
+    beliefs.memory = {"routed_factor": {0: 1.2}}
+    beliefs.remember(engine, records, members, {"served": np.zeros(3)})
+    assert [r["predicted_routed_expost"] for r in records] == pytest.approx([360.0, 450.0, 360.0])
+    assert all(np.isnan(r["predicted_routed_informed"]) for r in records)  # nothing expected
+
+    beliefs, members, records, engine = _period()
+    beliefs.remember(engine, records, members, {"served": np.zeros(3)})
+    assert all(np.isnan(r["predicted_routed_expost"]) for r in records)
+
+
+def test_informed_prediction_works_the_rule_over_colleagues_new_limits():
+    """Next period agent 1 lowers its limit from 4 to 1. Believed with last period's limits,
+    agent 0 (limit 2) shares 3 open chats at x = 1.5: 360 x its class ratio 300/360 = 300.
+    Knowing agent 1's new limit, min(2, x) + min(1, x) = 3 gives x = 2: 480 x 300/360 = 400;
+    agent 1 itself, now below comfort, gets min(1, 2) = 1: 240 x 300/360 = 200."""
+    beliefs, members, records, engine = _period()
+    beliefs.remember(engine, records, members, {"served": np.zeros(3)})
+    beliefs.memory["last"] = None  # only the routed-chat tables are read here
+    default = (0.5, 0.5, 5, 0.0)
+    h = beliefs.history(engine, members, default)
+    assert beliefs.expected(members[0], h, 0, members[0].last_action) == pytest.approx(300.0)
+    members[1].threshold = 1
+    members[1].last_action = (0.5, 0.5, 1, 0.0)
+    beliefs.expect_informed(engine, members, members[:2], default)
+    assert beliefs._informed[0] == pytest.approx(400.0)
+    assert beliefs._informed[1] == pytest.approx(200.0)
+
+
+DAYS = 120  # four 30-day periods: periods 2 and 3 are counted
+
+
+@pytest.mark.slow
+def test_diagnosis_leaves_the_run_unchanged_and_matches_its_error():
+    scn = load_model(Scenario, "scenarios/baseline.yaml", ["service.routing.mode=most_available"])
+    plain = run_job(Job(scn, 0, scn.sim.seed, DAYS, "kpi"))
+    recs = diagnosed_run(scn, "kpi", DAYS)
+    diag = pd.DataFrame(recs)
+    cols = [c for c in plain.agents.columns if c not in ("rep", "scheme", "point")]
+    pd.testing.assert_frame_equal(diag[cols], plain.agents[cols])
+    assert diag.predicted_routed_informed.notna().sum() > 40
+    assert diag.predicted_routed_expost.notna().sum() > 40
+    gap = belief_gap_of(recs)
+    assert gap["belief_error_routed"] == plain.summary["belief_error_routed"]
+    assert gap["agent_periods"] >= 40
+    for key in ("informed", "ex_post", "coop_share", "coop_switch", "passed_on",
+                "top_agent_share"):
+        assert np.isfinite(gap[key]) and gap[key] >= 0.0, key
+    assert "| `most_available` | kpi |" in markdown(pd.DataFrame([{"mode": "most_available",
+                                                                   "scheme": "kpi"} | gap]))
+
+
+@pytest.mark.slow
+def test_without_adaptive_behaviour_knowing_colleagues_limits_adds_nothing():
+    scn = load_model(Scenario, "scenarios/baseline.yaml", ["behaviour.adaptive=false"])
+    recs = pd.DataFrame(diagnosed_run(scn, "commission", DAYS))
+    both = recs[recs.predicted_routed.notna()]
+    assert len(both) > 40
+    np.testing.assert_allclose(both.predicted_routed_informed, both.predicted_routed, rtol=1e-12)
+
+
+def test_floor_facts_by_hand():
+    """Two agents over periods 1-3 (period 1 only gives the switch its 'before'): agent 0
+    cooperates in periods 2 and 3 after not in 1 (one switch), agent 1 never. Periods 2 and 3:
+    routed 30 + 10 and 20 + 20, passed on 8 + 0 and 4 + 0."""
+    recs = pd.DataFrame({
+        "agent": [0, 0, 0, 1, 1, 1], "period": [1, 2, 3, 1, 2, 3],
+        "coop": [0.0, 1.0, 1.0, 0.0, 0.0, 0.0], "routed": [5, 30, 20, 5, 10, 20],
+        "transfers_given": [0, 8, 4, 0, 0, 0], "predicted_routed": [1.0] * 6})
+    f = floor_facts(recs)
+    assert f["agent_periods"] == 4
+    assert f["coop_share"] == pytest.approx(0.5)
+    assert f["coop_switch"] == pytest.approx(0.25)  # one of four agent-periods
+    assert f["passed_on"] == pytest.approx(12 / 80)
+    assert f["top_agent_share"] == pytest.approx((30 / 40 + 20 / 40) / 2)
+
+
+def test_belief_gap_command_prints_the_table_and_rejects_bad_input(capsys):
+    from policysim.experiment.belief_gap import main
+
+    assert main(["--modes", "least_loaded", "--schemes", "commission", "--days", "90",
+                 "--workers", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("| mode | scheme | error | informed | ex post |")
+    assert out[2].startswith("| `least_loaded` | commission | ")
+    for argv, said in [(["--modes", "nope"], "service.routing.mode"),
+                       (["--schemes", "kpi,zzz"], "found ['zzz']"),
+                       (["missing.yaml"], "missing.yaml"), (["--days", "0"], "--days")]:
+        assert main(argv) == 2
+        assert said in capsys.readouterr().err

@@ -95,13 +95,36 @@ class Beliefs:
         self.memory: dict | None = None  # None until the first period has closed
         self.table_size = max(scenario.agents.cap_expert, scenario.agents.cap_novice) + 1
         self.predicted: dict[int, float] = {}  # agent id -> chats predicted for its action
+        #: Off by default. When set (``policysim.experiment.belief_gap``), each period record
+        #: also carries two predictions that decompose ``belief_error_routed``: see
+        #: :meth:`expect_informed` and :meth:`remember`. Choices and results do not change.
+        self.diagnose = False
+        self._informed: dict[int, float] = {}
+
+    @staticmethod
+    def expected(agent: Agent, history: beh.History, row: int,
+                 action: tuple[float, float, int, float]) -> float:
+        """Chats ``agent`` (row ``row`` of ``history``) is believed to be routed under
+        ``action``."""
+        limit = max(1, min(agent.cap, action[2]))
+        table = (history.routed_by_coop or {}).get(float(action[3]), history.routed_at)
+        return float(table[row, limit])
 
     def expect(self, agent: Agent, history: beh.History, row: int,
                action: tuple[float, float, int, float]) -> None:
         """Note the chats ``agent`` (row ``row`` of ``history``) expects under ``action``."""
-        limit = max(1, min(agent.cap, action[2]))
-        table = (history.routed_by_coop or {}).get(float(action[3]), history.routed_at)
-        self.predicted[agent.id] = float(table[row, limit])
+        self.predicted[agent.id] = self.expected(agent, history, row, action)
+
+    def expect_informed(self, engine: Engine, everyone: list[Agent], agents: list[Agent],
+                        default_action: tuple[float, float, int, float]) -> None:
+        """(Diagnosis only.) The chats ``agents`` would expect for the actions they have just
+        chosen if they also knew the hang-up limits their colleagues (``everyone``) have just
+        chosen: the same belief, with the router's rule worked out over the new limits
+        instead of last period's. Kept as ``predicted_routed_informed`` of the record."""
+        h = self.history(engine, everyone, default_action)
+        index = {a.id: i for i, a in enumerate(everyone)}
+        for a in agents:
+            self._informed[a.id] = self.expected(a, h, index[a.id], a.last_action)
 
     def remember(self, engine: Engine, records: list[dict], members: list[Agent],
                  metrics: dict[str, np.ndarray]) -> None:
@@ -132,6 +155,8 @@ class Beliefs:
         base = model * np.array([group_mult(mult, a.coop, lim, a.comfort)
                                  for a, lim in zip(members, limit)])
         own = np.where(base > 0, realised / np.where(base > 0, base, 1.0), 1.0)
+        if self.diagnose:
+            self._diagnose(records, members, base)
         coop = np.array([a.coop for a in members])
         received = np.array([r["transfers_received"] for r in records], float)
         recv_team = np.bincount(team, weights=received, minlength=self.n_teams)
@@ -153,6 +178,18 @@ class Beliefs:
             "queue_wait": wait,
             "last": {k: dict(zip((a.id for a in members), v)) for k, v in metrics.items()},
         }
+
+    def _diagnose(self, records: list[dict], members: list[Agent], base: np.ndarray) -> None:
+        """(Diagnosis only.) Add to each record the prediction informed of colleagues' new
+        limits (:meth:`expect_informed`) and the *ex-post* one: the router's rule over the
+        limits everybody held in the period just ended, times the ratios its (cooperation,
+        limit side) classes realised in it, times the agent's own ratio from the period before
+        (what the agent could not know: only how its own luck and speed moved)."""
+        factor = (self.memory or {}).get("routed_factor")
+        for r, a, b in zip(records, members, base):
+            r["predicted_routed_informed"] = self._informed.pop(a.id, float("nan"))
+            r["predicted_routed_expost"] = (float(b) * factor.get(a.id, 1.0)
+                                            if factor is not None else float("nan"))
 
     def catalogue_mean(self) -> float:
         """Mean price of the catalogue (the prior of an agent's buyers' prices)."""

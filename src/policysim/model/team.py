@@ -182,6 +182,9 @@ class PaidTeam(StaticTeam):
         if not adaptive:
             for a, row in zip(agents, rows):
                 self.beliefs.expect(a, h, int(row), a.last_action)
+            if self.beliefs.diagnose:
+                self.beliefs.expect_informed(engine, everyone, agents,
+                                             self.default_action(everyone[0]))
             return
         previous = np.array([self.grid.index(a.last_action) for a in agents])
         u = self._choice.random((len(agents), 2))
@@ -191,3 +194,5 @@ class PaidTeam(StaticTeam):
             action = self.grid.action(int(i))
             self.beliefs.expect(a, h, int(row), action)
             self.set_action(engine, a, action)
+        if self.beliefs.diagnose:
+            self.beliefs.expect_informed(engine, everyone, agents, self.default_action(everyone[0]))

@@ -212,14 +212,16 @@ def hire_metrics(scn, records: list[dict]) -> dict[str, float]:
     return {"new_hire_mean_skill": float(np.mean(list(hires.values()))) if hires else float("nan")}
 
 
-def belief_error_routed(records: list[dict], skip_periods: int = 2) -> float:
+def belief_error_routed(records: list[dict], skip_periods: int = 2,
+                        predicted: str = "predicted_routed") -> float:
     """Mean absolute relative error of the chats agents predicted to be routed under the
-    action they chose against the chats routed to them (both per full period on shift), over
-    agent-periods after the first ``skip_periods``; NaN without any."""
-    errors = [abs(r["predicted_routed"] - r["realised_routed"]) / r["realised_routed"]
+    action they chose (record key ``predicted``) against the chats routed to them (both per
+    full period on shift), over agent-periods after the first ``skip_periods``; NaN without
+    any."""
+    errors = [abs(r[predicted] - r["realised_routed"]) / r["realised_routed"]
               for r in records
               if r["period"] >= skip_periods and r.get("realised_routed", 0) > 0
-              and np.isfinite(r.get("predicted_routed", np.nan))]
+              and np.isfinite(r.get(predicted, np.nan))]
     return float(np.mean(errors)) if errors else float("nan")
 
 
