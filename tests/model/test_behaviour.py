@@ -244,3 +244,75 @@ def test_simulated_team_pay_has_more_sales_effort_than_flat_pay():
                       for r in range(8)])
     se = diffs.std(ddof=1) / np.sqrt(len(diffs))
     assert diffs.mean() > 4 * se > 0, (diffs, se)
+
+
+# ------------------------------------------------------------ choice noise (taste shocks)
+def _choice_scn(**behaviour):
+    return Scenario.model_validate({"behaviour": {"temperature": 120.0, "inertia": 0.3,
+                                                  **behaviour}})
+
+
+def test_taste_shocks_pick_the_best_shocked_action_and_inertia_still_applies():
+    """U = (0, 120, 0) at temperature 120: z = (-1, 0, -1). Shocks (2, 0, 0) make action 0
+    best (1 > 0 > -1), shocks (0, 0, 0.5) action 1; an agent under inertia keeps its last."""
+    scn = _choice_scn()
+    util = np.array([[0.0, 120.0, 0.0]] * 3)
+    shocks = np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 0.5], [2.0, 0.0, 0.0]])
+    u = np.array([[0.9, 0.0], [0.9, 0.0], [0.1, 0.0]])  # the third agent keeps its action
+    picked = beh.choose(scn, util, np.array([2, 2, 2]), u, shocks)
+    assert picked.tolist() == [0, 1, 2]
+
+
+def test_fresh_gumbel_shocks_give_the_logit_probabilities():
+    """20,000 choices with fresh standard Gumbel shocks: each action's share is within 4
+    binomial standard errors of exp(U/T) / sum exp(U/T) (the inverse-CDF draw used without
+    shocks is the same law)."""
+    scn = _choice_scn(inertia=0.0)
+    n = 20_000
+    util = np.tile([0.0, 60.0, 120.0, -50.0], (n, 1))
+    rng = np.random.default_rng(7)
+    picked = beh.choose(scn, util, np.full(n, -1), rng.random((n, 2)),
+                        rng.gumbel(size=util.shape))
+    p = np.exp(util[0] / 120.0) / np.exp(util[0] / 120.0).sum()
+    share = np.bincount(picked, minlength=4) / n
+    se = np.sqrt(p * (1 - p) / n)
+    assert np.all(np.abs(share - p) < 4 * se), (share, p)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5, 1.0])
+def test_agents_keep_their_taste_shocks_with_the_persistence_probability(rho):
+    """Over 40 choices of 500 agents each keeps its shocks from the last choice with
+    probability ``taste_persistence`` (4 binomial SE); 0 means fresh logit draws (None)."""
+    from policysim.config.validate import load_model
+    from policysim.model.agents import Agent
+    from policysim.model.team import PaidTeam
+
+    scn = load_model(Scenario, "scenarios/baseline.yaml", [f"behaviour.taste_persistence={rho}"])
+    team = PaidTeam(scn, "commission")
+    team._taste_rng, team._tastes = np.random.default_rng(3), {}
+    agents = [Agent(i, team=0, shift=0, hired_day=0, tenure0_days=100.0, s0=0.8, s_inf=1.0,
+                    experience=0.0) for i in range(500)]
+    first = team._shocks(agents)
+    if rho == 0.0:
+        assert first is None
+        return
+    assert first.shape == (500, len(team.grid))
+    kept, before = [], first
+    for _ in range(40):
+        now = team._shocks(agents)
+        kept.append((now == before).all(axis=1))
+        before = now
+    share = np.mean(kept)
+    se = np.sqrt(rho * (1 - rho) / (500 * 40)) if 0 < rho < 1 else 0.0
+    assert abs(share - rho) <= 4 * se
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "often"])
+def test_taste_persistence_outside_zero_to_one_is_a_located_error(value):
+    from policysim.config.validate import load_model
+    from policysim.errors import UserError
+
+    with pytest.raises(UserError) as e:
+        load_model(Scenario, "scenarios/baseline.yaml", [f"behaviour.taste_persistence={value}"])
+    assert e.value.message.startswith(f"--set behaviour.taste_persistence={value}: "
+                                      "behaviour.taste_persistence: expected ")

@@ -250,6 +250,8 @@ def test_belief_gap_command_prints_the_table_and_rejects_bad_input(capsys):
     assert out[2].startswith("| `least_loaded` | commission | ")
     for argv, said in [(["--modes", "nope"], "service.routing.mode"),
                        (["--schemes", "kpi,zzz"], "found ['zzz']"),
-                       (["missing.yaml"], "missing.yaml"), (["--days", "0"], "--days")]:
+                       (["missing.yaml"], "missing.yaml"), (["--days", "0"], "--days"),
+                       (["--set", "behaviour.taste_persistence=2"],
+                        "behaviour.taste_persistence: expected")]:
         assert main(argv) == 2
         assert said in capsys.readouterr().err

@@ -318,6 +318,7 @@ class Behaviour(Strict):
     social_scale: PosFloat = 100.0
     temperature: PosFloat = 120.0
     inertia: Probability = 0.3
+    taste_persistence: Probability = 0.0
     quality_skill: float = 1.5
     quality_effort: float = 1.5
     quality_noise_sd: NonNegFloat = 0.3

@@ -95,16 +95,18 @@ def floor_facts(agents: pd.DataFrame) -> dict[str, float]:
 
 
 def _case(args) -> dict:
-    path, mode, scheme, days = args
+    path, mode, scheme, days, sets = args
     from policysim.config.validate import load_model
 
-    scn = load_model(Scenario, path, [f"service.routing.mode={mode}"])
+    scn = load_model(Scenario, path, [*sets, f"service.routing.mode={mode}"])
     return {"mode": mode, "scheme": scheme} | belief_gap(scn, scheme, days)
 
 
-def table(path: str, modes, schemes, days: int, workers: int = 1) -> pd.DataFrame:
-    """:func:`belief_gap` for every (mode, scheme), one row each."""
-    cases = [(path, m, s, days) for m, s in itertools.product(modes, schemes)]
+def table(path: str, modes, schemes, days: int, workers: int = 1,
+          sets: tuple[str, ...] = ()) -> pd.DataFrame:
+    """:func:`belief_gap` for every (mode, scheme), one row each (``sets``: ``--set``
+    overrides applied to the scenario first)."""
+    cases = [(path, m, s, days, tuple(sets)) for m, s in itertools.product(modes, schemes)]
     if workers <= 1:
         rows = [_case(c) for c in cases]
     else:
@@ -134,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--schemes", default="commission,kpi,group_contest")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario value (as policysim run --set), repeatable")
     args = p.parse_args(argv)
     modes, schemes = args.modes.split(","), args.schemes.split(",")
     try:  # check every case's input here, before any run starts
@@ -142,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.days < 1:
             raise UserError(f"--days: expected a whole number of days >= 1, found {args.days}")
         for mode in modes:
-            scn = load_model(Scenario, args.scenario, [f"service.routing.mode={mode}"])
+            scn = load_model(Scenario, args.scenario, [*args.sets, f"service.routing.mode={mode}"])
             unknown = [s for s in schemes if s not in scn.schemes]
             if unknown:
                 raise UserError(f"--schemes: expected names of {args.scenario}'s schemes "
@@ -150,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(e.message, file=sys.stderr)
         return 2
-    print(markdown(table(args.scenario, modes, schemes, args.days, args.workers)))
+    print(markdown(table(args.scenario, modes, schemes, args.days, args.workers, args.sets)))
     return 0
 
 

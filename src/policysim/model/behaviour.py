@@ -200,27 +200,36 @@ def utilities(scn: Scenario, scheme: PayFunction, h: History, g: Grid,
     return pay - cost + social
 
 
-def choose(scn: Scenario, utility: np.ndarray, previous: np.ndarray, u: np.ndarray) -> np.ndarray:
+def choose(scn: Scenario, utility: np.ndarray, previous: np.ndarray, u: np.ndarray,
+           shocks: np.ndarray | None = None) -> np.ndarray:
     """Logit choice with inertia. ``previous`` holds last actions (-1 = none), ``u`` is (n, 2)
-    uniforms: u[:, 0] decides inertia, u[:, 1] draws from the logit probabilities."""
+    uniforms: u[:, 0] decides inertia, u[:, 1] draws from the logit probabilities.
+
+    With ``shocks`` (n, A) standard Gumbel taste shocks, the draw is instead the action that
+    maximises U / temperature + shock (the same logit probabilities when the shocks are fresh;
+    ``u[:, 1]`` is then unused)."""
     b = scn.behaviour
     z = (utility - utility.max(axis=1, keepdims=True)) / b.temperature
-    p = np.exp(z)
-    cum = np.cumsum(p, axis=1)
-    cum /= cum[:, -1:]
-    drawn = (cum < u[:, 1:2]).sum(axis=1)
-    drawn = np.minimum(drawn, utility.shape[1] - 1)
+    if shocks is None:
+        p = np.exp(z)
+        cum = np.cumsum(p, axis=1)
+        cum /= cum[:, -1:]
+        drawn = (cum < u[:, 1:2]).sum(axis=1)
+        drawn = np.minimum(drawn, utility.shape[1] - 1)
+    else:
+        drawn = np.argmax(z + shocks, axis=1)
     keep = (previous >= 0) & (u[:, 0] < b.inertia)
     return np.where(keep, previous, drawn)
 
 
 def decide(scn: Scenario, scheme: PayFunction, h: History, g: Grid, n_teams: int,
-           rows: np.ndarray, previous: np.ndarray, u: np.ndarray) -> np.ndarray:
+           rows: np.ndarray, previous: np.ndarray, u: np.ndarray,
+           shocks: np.ndarray | None = None) -> np.ndarray:
     """Grid indices of the actions chosen by the agents at ``rows`` of ``h``.
 
     Utilities are computed for everybody in ``h`` (a rank prize depends on all of them); only
-    the agents at ``rows`` choose, each with its ``previous`` action index and two uniforms
-    ``u`` (see :func:`choose`).
+    the agents at ``rows`` choose, each with its ``previous`` action index, two uniforms
+    ``u`` and, if given, its taste shocks (see :func:`choose`).
     """
     util = utilities(scn, scheme, h, g, n_teams)
-    return choose(scn, util[rows], previous, u)
+    return choose(scn, util[rows], previous, u, shocks)
