@@ -292,16 +292,20 @@ def test_agents_keep_their_taste_shocks_with_the_persistence_probability(rho):
     team._taste_rng, team._tastes = np.random.default_rng(3), {}
     agents = [Agent(i, team=0, shift=0, hired_day=0, tenure0_days=100.0, s0=0.8, s_inf=1.0,
                     experience=0.0) for i in range(500)]
+    state = team._taste_rng.bit_generator.state
     first = team._shocks(agents)
     if rho == 0.0:
         assert first is None
+        assert team._taste_rng.bit_generator.state == state  # no draw
         return
     assert first.shape == (500, len(team.grid))
-    kept, before = [], first
-    for _ in range(40):
+    order = np.random.default_rng(5)
+    kept, before = [], {a.id: row for a, row in zip(agents, first)}
+    for _ in range(40):  # the agents come in a new order each time: shocks follow the agent
+        agents = [agents[i] for i in order.permutation(len(agents))]
         now = team._shocks(agents)
-        kept.append((now == before).all(axis=1))
-        before = now
+        kept.extend((row == before[a.id]).all() for a, row in zip(agents, now))
+        before = {a.id: row for a, row in zip(agents, now)}
     share = np.mean(kept)
     se = np.sqrt(rho * (1 - rho) / (500 * 40)) if 0 < rho < 1 else 0.0
     assert abs(share - rho) <= 4 * se

@@ -197,14 +197,21 @@ DAYS = 120  # four 30-day periods: periods 2 and 3 are counted
 
 @pytest.mark.slow
 def test_diagnosis_leaves_the_run_unchanged_and_matches_its_error():
-    scn = load_model(Scenario, "scenarios/baseline.yaml", ["service.routing.mode=most_available"])
+    """With persistent tastes too (their stream must not be disturbed either); the run has
+    hires, who choose alone. The informed prediction is worked out after the choices: it
+    differs from the agent's own where limits moved."""
+    scn = load_model(Scenario, "scenarios/baseline.yaml", ["service.routing.mode=most_available",
+                                                           "behaviour.taste_persistence=0.7"])
     plain = run_job(Job(scn, 0, scn.sim.seed, DAYS, "kpi"))
+    assert (plain.agents.tenure_days < DAYS).any()  # hires
     recs = diagnosed_run(scn, "kpi", DAYS)
     diag = pd.DataFrame(recs)
     cols = [c for c in plain.agents.columns if c not in ("rep", "scheme", "point")]
     pd.testing.assert_frame_equal(diag[cols], plain.agents[cols])
     assert diag.predicted_routed_informed.notna().sum() > 40
     assert diag.predicted_routed_expost.notna().sum() > 40
+    both = diag[diag.predicted_routed.notna()]
+    assert (both.predicted_routed_informed != both.predicted_routed).mean() > 0.5
     gap = belief_gap_of(recs)
     assert gap["belief_error_routed"] == plain.summary["belief_error_routed"]
     assert gap["agent_periods"] >= 40
@@ -238,6 +245,11 @@ def test_floor_facts_by_hand():
     assert f["coop_switch"] == pytest.approx(0.25)  # one of four agent-periods
     assert f["passed_on"] == pytest.approx(12 / 80)
     assert f["top_agent_share"] == pytest.approx((30 / 40 + 20 / 40) / 2)
+
+    # agent 1 absent in period 2: its period-3 record has no record of the period before and
+    # is left out (not compared with period 1): one switch in agent 0's two known periods
+    gap = recs[~((recs.agent == 1) & (recs.period == 2))]
+    assert floor_facts(gap)["coop_switch"] == pytest.approx(1 / 2)
 
 
 def test_belief_gap_command_prints_the_table_and_rejects_bad_input(capsys):

@@ -1,25 +1,27 @@
-"""Where agents' beliefs about routed chats go wrong: a decomposition of ``belief_error_routed``.
+"""Where agents' beliefs about routed chats go wrong: better-informed predictions beside
+``belief_error_routed``.
 
 ``belief_error_routed`` (docs/model.md section 4.2) compares the chats an agent predicted
 for the action it chose with the chats the router then delivered. An agent predicts from
-last period: the router's own rule over its colleagues' *last* hang-up limits, times the
-ratio of realised to ruled chats of its (cooperation, limit side) class last period, times
-its own ratio. Three things can make the prediction miss, and this module measures how
-much each one weighs by re-predicting each agent-period with more information than the
-agent had (the run itself is unchanged: the extra predictions are recorded, never used):
+last period: the router's own rule over everybody's *last* hang-up limits, with last
+period's time a chat held a slot, times the ratio of realised to ruled chats of its
+(cooperation, limit side) class last period, times its own ratio. This module re-predicts
+each agent-period with more information than the agent had (the run itself is unchanged:
+the extra predictions are recorded, never used) and reports the same error for each:
 
-- ``informed``: the agent also knows the limits its colleagues have just chosen (the rule
-  is worked out over the new limits). What is left is the classes' ratios and the agent's
-  own ratio.
-- ``ex_post``: the rule over the limits everybody held *and* the ratios each class
-  realised in the period itself: what colleagues' cooperation did to the floor is known,
-  only the agent's own ratio comes from the period before. What is left is the agent's own
-  luck and speed, and how unevenly a class's chats fell on its members.
+- ``informed``: the rule worked out over the limits everybody, the agent included, has
+  just chosen (a hire choosing alone: its own new limit). What is left is the classes'
+  ratios, the agent's own ratio, and the period's luck.
+- ``ex_post``: the rule over the limits everybody held in the period itself, with its slot
+  time, times the ratio each class realised in it (which takes in what colleagues'
+  cooperation did to the floor and the period's demand and handling luck); only the agent's
+  own ratio comes from the period before. What is left is how the agent's own place in its
+  class moved.
 
-Beside them, four facts of the floor that explain the numbers: the share of agent-periods
-with cooperation on, the share of agents who switched it from one period to the next, the
-share of routed chats that were passed on to a colleague at once, and the largest share of
-a period's routed chats that one agent took (averaged over periods).
+The three are alternative predictions, not parts that add up: a better-informed prediction
+can be further off (its own ratio, carried from last period, may fit last period's rule
+better than this one's). Beside them, four facts of the floor that explain the numbers
+(:func:`floor_facts`).
 
 Run ``python -m policysim.experiment.belief_gap`` for the table of every routing mode and
 scheme of the baseline store (docs/model.md section 4.2).
@@ -75,10 +77,22 @@ def belief_gap(scenario: Scenario, scheme: str, days: int, seed: int | None = No
 
 
 def floor_facts(agents: pd.DataFrame) -> dict[str, float]:
-    """Cooperation and concentration of routed chats in the period records ``agents``."""
+    """Cooperation and concentration of routed chats in the period records ``agents``, over
+    the agent-periods ``belief_error_routed`` counts (period ``SKIP`` on, chats routed):
+
+    - ``agent_periods``: how many of them carry a prediction;
+    - ``coop_share``: share of them with cooperation on (``coop > 0``);
+    - ``coop_switch``: share of them whose cooperation is on where the agent's record of the
+      period before had it off, or the reverse (only agent-periods with such a record);
+    - ``passed_on``: chats passed on at once over chats routed (all of them summed);
+    - ``top_agent_share``: the largest share of a period's routed chats one agent took,
+      averaged over the periods.
+    """
     a = agents.sort_values(["agent", "period"])
-    before = a.groupby("agent").coop.shift(1)
-    a = a.assign(switched=(a.coop > 0) != (before > 0), known=before.notna())
+    g = a.groupby("agent")
+    before, period_before = g.coop.shift(1), g.period.shift(1)
+    a = a.assign(switched=(a.coop > 0) != (before > 0),
+                 known=before.notna() & (a.period - period_before == 1))
     c = a[(a.period >= SKIP) & (a.routed > 0)]
     if c.empty:
         nan = float("nan")
@@ -89,7 +103,7 @@ def floor_facts(agents: pd.DataFrame) -> dict[str, float]:
         "agent_periods": int(c.predicted_routed.notna().sum()),
         "coop_share": float((c.coop > 0).mean()),
         "coop_switch": float(c.switched[c.known].mean()) if c.known.any() else float("nan"),
-        "passed_on": float(by.transfers_given.sum().sum() / by.routed.sum().sum()),
+        "passed_on": float(c.transfers_given.sum() / c.routed.sum()),
         "top_agent_share": float((by.routed.max() / by.routed.sum()).mean()),
     }
 
@@ -133,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                                 description=__doc__.split("\n")[0])
     p.add_argument("scenario", nargs="?", default="scenarios/baseline.yaml")
     p.add_argument("--days", type=int, default=150)
-    p.add_argument("--modes", default=",".join(MODES))
+    p.add_argument("--modes", default=",".join(MODES),
+                   help="routing modes, comma-separated (each row sets service.routing.mode, "
+                        "after any --set)")
     p.add_argument("--schemes", default="commission,kpi,group_contest")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",

@@ -118,9 +118,10 @@ class Beliefs:
     def expect_informed(self, engine: Engine, everyone: list[Agent], agents: list[Agent],
                         default_action: tuple[float, float, int, float]) -> None:
         """(Diagnosis only.) The chats ``agents`` would expect for the actions they have just
-        chosen if they also knew the hang-up limits their colleagues (``everyone``) have just
-        chosen: the same belief, with the router's rule worked out over the new limits
-        instead of last period's. Kept as ``predicted_routed_informed`` of the record."""
+        chosen if they also knew the hang-up limits everybody (``everyone``, themselves
+        included) holds now: the same belief, with the router's rule worked out over the
+        current limits instead of last period's. Kept as ``predicted_routed_informed`` of the
+        record."""
         h = self.history(engine, everyone, default_action)
         index = {a.id: i for i, a in enumerate(everyone)}
         for a in agents:
@@ -180,11 +181,11 @@ class Beliefs:
         }
 
     def _diagnose(self, records: list[dict], members: list[Agent], base: np.ndarray) -> None:
-        """(Diagnosis only.) Add to each record the prediction informed of colleagues' new
+        """(Diagnosis only.) Add to each record the prediction informed of everybody's new
         limits (:meth:`expect_informed`) and the *ex-post* one: the router's rule over the
-        limits everybody held in the period just ended, times the ratios its (cooperation,
-        limit side) classes realised in it, times the agent's own ratio from the period before
-        (what the agent could not know: only how its own luck and speed moved)."""
+        limits everybody held in the period just ended (with its slot time), times the ratios
+        its (cooperation, limit side) classes realised in it, times the agent's own ratio from
+        the period before; ``base`` is the first two for each of ``members``."""
         factor = (self.memory or {}).get("routed_factor")
         for r, a, b in zip(records, members, base):
             r["predicted_routed_informed"] = self._informed.pop(a.id, float("nan"))

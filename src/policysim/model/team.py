@@ -176,7 +176,7 @@ class PaidTeam(StaticTeam):
         for j, a in enumerate(agents):
             old = self._tastes.get(a.id)
             out[j] = old if keep[j] and old is not None else fresh[j]
-            self._tastes[a.id] = out[j]
+            self._tastes[a.id] = out[j].copy()
         return out
 
     def _choose(self, engine: Engine, agents: list[Agent], day: int) -> None:
