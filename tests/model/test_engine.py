@@ -500,3 +500,42 @@ def test_engine_collects_less_often_while_running_and_restores_the_collector():
         assert r1.daily == r2.daily and r1.agents == r2.agents
     finally:
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize("hold", [0.0, 45.0])
+def test_open_chat_area_is_chats_slot_time_plus_the_passers_hand_over_time(hold):
+    """An accounting identity of a whole run (exact up to rounding): the seconds of open
+    slots the engine counts equal every assigned chat's time in a slot (assignment to
+    release, cut at the run's end) plus, with ``service.transfer_hold_s`` = h, h for every
+    chat passed on (the passer's slot, cut at the run's end). With h = 45 the identity fails
+    unless the passer's slot is really taken for 45 s; with h = 0 the hand-over is free."""
+    from policysim.config.validate import load_model
+    from policysim.experiment.runner import make_workforce
+    from policysim.model.records import ChatRecorder
+
+    days = 20
+    scn = load_model(Scenario, "scenarios/baseline.yaml",
+                     ["service.routing.mode=most_available", f"service.transfer_hold_s={hold}"])
+    rec = ChatRecorder()
+    result = Engine(scn, make_workforce(scn, "kpi"), seed=scn.sim.seed, rep=0, days=days,
+                    recorder=rec).run()
+    end = days * 86400.0
+    agent, start = np.array(rec.agent), np.array(rec.assigned_at)
+    stop, passed = np.array(rec.ended_at), np.array(rec.transfer) >= 0
+    held = agent >= 0
+    chats = (np.minimum(np.nan_to_num(stop[held], nan=end), end) - start[held]).sum()
+    holds = np.minimum(hold, end - start[passed]).sum()
+    assert passed.sum() > 1000  # the kpi sheet under most_available passes chats on
+    area = sum(d["open_chat_area_s"] for d in result.daily)
+    assert area == pytest.approx(chats + holds, rel=1e-9)
+
+
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_transfer_hold_must_be_a_non_negative_number(value):
+    from policysim.config.validate import load_model
+    from policysim.errors import UserError
+
+    with pytest.raises(UserError) as e:
+        load_model(Scenario, "scenarios/baseline.yaml", [f"service.transfer_hold_s={value}"])
+    assert e.value.message.startswith(f"--set service.transfer_hold_s={value}: "
+                                      "service.transfer_hold_s: expected ")

@@ -272,6 +272,7 @@ class Service(Strict):
     effort_stretch: NonNegFloat = 0.3
     after_sales_handle_factor: PosFloat = 1.3
     transfer_delay_s: NonNegFloat = 30.0
+    transfer_hold_s: NonNegFloat = 0.0
     routing: Routing = Routing()
     concurrency: Concurrency = Concurrency()
     message_pool: MessagePool = MessagePool()

@@ -209,6 +209,7 @@ class Engine:
         self._open_t = 0.0
         self._after_w = scenario.rating.after_sales_weight
         self._t_delay = scenario.service.transfer_delay_s
+        self._t_hold = scenario.service.transfer_hold_s
 
     # ----------------------------------------------------------------- team
     def add_agent(self, agent: Agent, temp: bool = False) -> Agent:
@@ -366,6 +367,8 @@ class Engine:
                 a.given += 1
                 b.received += 1
                 d.transfers += 1
+                if self._t_hold > 0.0:
+                    self._hold(a, now)
                 a, delay = b, self._t_delay
                 if rec is not None:
                     rec.transferred(dd, i, b.id)
@@ -452,6 +455,18 @@ class Engine:
         if rec is not None:
             won = dd.price[i] if d.orders > orders0 else 0.0
             rec.first_reply(dd, i, now + reply, won, rating)
+
+    def _hold(self, a: Agent, now: float) -> None:
+        """``a`` is handing a chat over: one of its slots stays taken for ``transfer_hold_s``
+        (its other chats slow down as for any chat), then is released like a chat's."""
+        if a.open == a.comfort:
+            a.over_since = now
+        self.live.advance(a)
+        a.open += 1
+        self._open_change(+1)
+        self.router.received(a)  # its open count rose, but not by a new assignment
+        self.live.changed(a)
+        self.env.timeout(self._t_hold).callbacks.append(partial(self._release, a, None))
 
     def _release(self, a: Agent, chat: tuple | None = None, _ev=None) -> None:
         """One of ``a``'s chats (``chat`` = (day's buyers, index)) has ended: free its slot
