@@ -282,30 +282,24 @@ def test_fresh_gumbel_shocks_give_the_logit_probabilities():
 @pytest.mark.parametrize("rho", [0.0, 0.5, 1.0])
 def test_agents_keep_their_taste_shocks_with_the_persistence_probability(rho):
     """Over 40 choices of 500 agents each keeps its shocks from the last choice with
-    probability ``taste_persistence`` (4 binomial SE); 0 means fresh logit draws (None)."""
-    from policysim.config.validate import load_model
-    from policysim.model.agents import Agent
-    from policysim.model.team import PaidTeam
-
-    scn = load_model(Scenario, "scenarios/baseline.yaml", [f"behaviour.taste_persistence={rho}"])
-    team = PaidTeam(scn, "commission")
-    team._taste_rng, team._tastes = np.random.default_rng(3), {}
-    agents = [Agent(i, team=0, shift=0, hired_day=0, tenure0_days=100.0, s0=0.8, s_inf=1.0,
-                    experience=0.0) for i in range(500)]
-    state = team._taste_rng.bit_generator.state
-    first = team._shocks(agents)
+    probability ``taste_persistence`` (4 binomial SE); 0 means fresh logit draws (None) and
+    no draw from the stream."""
+    tastes = beh.TasteShocks(rho, np.random.default_rng(3), actions=72)
+    ids = list(range(500))
+    state = tastes.rng.bit_generator.state
+    first = tastes.draw(ids)
     if rho == 0.0:
         assert first is None
-        assert team._taste_rng.bit_generator.state == state  # no draw
+        assert tastes.rng.bit_generator.state == state  # no draw
         return
-    assert first.shape == (500, len(team.grid))
+    assert first.shape == (500, 72)
     order = np.random.default_rng(5)
-    kept, before = [], {a.id: row for a, row in zip(agents, first)}
+    kept, before = [], dict(zip(ids, first))
     for _ in range(40):  # the agents come in a new order each time: shocks follow the agent
-        agents = [agents[i] for i in order.permutation(len(agents))]
-        now = team._shocks(agents)
-        kept.extend((row == before[a.id]).all() for a, row in zip(agents, now))
-        before = {a.id: row for a, row in zip(agents, now)}
+        ids = [ids[i] for i in order.permutation(len(ids))]
+        now = tastes.draw(ids)
+        kept.extend((row == before[i]).all() for i, row in zip(ids, now))
+        before = dict(zip(ids, now))
     share = np.mean(kept)
     se = np.sqrt(rho * (1 - rho) / (500 * 40)) if 0 < rho < 1 else 0.0
     assert abs(share - rho) <= 4 * se

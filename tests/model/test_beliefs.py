@@ -188,8 +188,8 @@ def test_informed_prediction_works_the_rule_over_colleagues_new_limits():
     members[1].threshold = 1
     members[1].last_action = (0.5, 0.5, 1, 0.0)
     beliefs.expect_informed(engine, members, members[:2], default)
-    assert beliefs._informed[0] == pytest.approx(400.0)
-    assert beliefs._informed[1] == pytest.approx(200.0)
+    assert beliefs.informed[0] == pytest.approx(400.0)
+    assert beliefs.informed[1] == pytest.approx(200.0)
 
 
 DAYS = 120  # four 30-day periods: periods 2 and 3 are counted

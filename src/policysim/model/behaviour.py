@@ -200,6 +200,39 @@ def utilities(scn: Scenario, scheme: PayFunction, h: History, g: Grid,
     return pay - cost + social
 
 
+class TasteShocks:
+    """Each agent's standard Gumbel taste shocks over the A actions of the grid, kept from one
+    choice to the next with probability ``persistence`` (``behaviour.taste_persistence``).
+
+    Args:
+        persistence: probability an agent keeps its shocks from its last choice.
+        rng: the generator of stream ``behaviour.taste``.
+        actions: number of actions A.
+    """
+
+    def __init__(self, persistence: float, rng: np.random.Generator, actions: int) -> None:
+        self.persistence = persistence
+        self.rng = rng
+        self.actions = actions
+        self.kept: dict[int, np.ndarray] = {}  # agent id -> its shocks at its last choice
+
+    def draw(self, ids: list[int]) -> np.ndarray | None:
+        """(n, A) shocks of the agents ``ids`` for this choice, or None for fresh logit draws
+        (persistence 0: nothing is drawn). Each agent keeps its last shocks with probability
+        ``persistence``, else (and at its first choice) gets new ones; a fixed number of draws
+        per call (one uniform and one Gumbel vector per agent), used or not."""
+        if self.persistence <= 0.0:
+            return None
+        keep = self.rng.random(len(ids)) < self.persistence
+        out = self.rng.gumbel(size=(len(ids), self.actions))
+        for j, i in enumerate(ids):
+            old = self.kept.get(i)
+            if keep[j] and old is not None:
+                out[j] = old
+            self.kept[i] = out[j].copy()
+        return out
+
+
 def choose(scn: Scenario, utility: np.ndarray, previous: np.ndarray, u: np.ndarray,
            shocks: np.ndarray | None = None) -> np.ndarray:
     """Logit choice with inertia. ``previous`` holds last actions (-1 = none), ``u`` is (n, 2)

@@ -99,7 +99,7 @@ class Beliefs:
         #: also carries two predictions that decompose ``belief_error_routed``: see
         #: :meth:`expect_informed` and :meth:`remember`. Choices and results do not change.
         self.diagnose = False
-        self._informed: dict[int, float] = {}
+        self.informed: dict[int, float] = {}  # agent id -> informed prediction (diagnosis)
 
     @staticmethod
     def expected(agent: Agent, history: beh.History, row: int,
@@ -125,7 +125,7 @@ class Beliefs:
         h = self.history(engine, everyone, default_action)
         index = {a.id: i for i, a in enumerate(everyone)}
         for a in agents:
-            self._informed[a.id] = self.expected(a, h, index[a.id], a.last_action)
+            self.informed[a.id] = self.expected(a, h, index[a.id], a.last_action)
 
     def remember(self, engine: Engine, records: list[dict], members: list[Agent],
                  metrics: dict[str, np.ndarray]) -> None:
@@ -188,7 +188,7 @@ class Beliefs:
         the period before; ``base`` is the first two for each of ``members``."""
         factor = (self.memory or {}).get("routed_factor")
         for r, a, b in zip(records, members, base):
-            r["predicted_routed_informed"] = self._informed.pop(a.id, float("nan"))
+            r["predicted_routed_informed"] = self.informed.pop(a.id, float("nan"))
             r["predicted_routed_expost"] = (float(b) * factor.get(a.id, 1.0)
                                             if factor is not None else float("nan"))
 

@@ -99,8 +99,8 @@ class PaidTeam(StaticTeam):
     def setup(self, engine: Engine) -> None:
         """Team, streams, and first actions chosen from the prior beliefs (the expected load)."""
         self._choice = engine.rng("behaviour.choice")
-        self._taste_rng = engine.rng("behaviour.taste")
-        self._tastes: dict[int, np.ndarray] = {}  # agent id -> its Gumbel taste shocks
+        self._tastes = beh.TasteShocks(self.scn.behaviour.taste_persistence,
+                                       engine.rng("behaviour.taste"), len(self.grid))
         self.attrition = Attrition(self.scn, self.n_teams, engine.rng("workforce.quits"))
         self._audit = engine.rng("workforce.audit")
         self.hiring = Hiring(self.scn, engine.rng("workforce.hires"),
@@ -162,23 +162,6 @@ class PaidTeam(StaticTeam):
             engine.daily[-1]["hires"] += hired
         return records
 
-    def _shocks(self, agents: list[Agent]) -> np.ndarray | None:
-        """Each agent's taste shocks for this choice, or None for fresh logit draws
-        (``behaviour.taste_persistence`` 0). An agent keeps its shocks from its last choice
-        with probability ``taste_persistence``, else (and at its first choice) draws new
-        standard Gumbel ones; stream ``behaviour.taste``, a fixed number of draws per call."""
-        rho = self.scn.behaviour.taste_persistence
-        if rho <= 0.0:
-            return None
-        keep = self._taste_rng.random(len(agents)) < rho
-        fresh = self._taste_rng.gumbel(size=(len(agents), len(self.grid)))
-        out = np.empty_like(fresh)
-        for j, a in enumerate(agents):
-            old = self._tastes.get(a.id)
-            out[j] = old if keep[j] and old is not None else fresh[j]
-            self._tastes[a.id] = out[j].copy()
-        return out
-
     def _choose(self, engine: Engine, agents: list[Agent], day: int) -> None:
         """Each agent in ``agents`` picks its action for the coming period (without adaptive
         behaviour it keeps its action, but still notes the chats it expects under it)."""
@@ -208,7 +191,7 @@ class PaidTeam(StaticTeam):
         previous = np.array([self.grid.index(a.last_action) for a in agents])
         u = self._choice.random((len(agents), 2))
         picked = beh.decide(self.scn, self.paying(day, everyone), h, self.grid, self.n_teams,
-                            rows, previous, u, self._shocks(agents))
+                            rows, previous, u, self._tastes.draw([a.id for a in agents]))
         for a, row, i in zip(agents, rows, picked):
             action = self.grid.action(int(i))
             self.beliefs.expect(a, h, int(row), action)
