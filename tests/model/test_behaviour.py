@@ -314,3 +314,23 @@ def test_taste_persistence_outside_zero_to_one_is_a_located_error(value):
         load_model(Scenario, "scenarios/baseline.yaml", [f"behaviour.taste_persistence={value}"])
     assert e.value.message.startswith(f"--set behaviour.taste_persistence={value}: "
                                       "behaviour.taste_persistence: expected ")
+
+
+def test_prediction_counts_the_slots_a_hand_over_takes():
+    """With ``service.transfer_hold_s`` = 120 s an action that hands chats over is predicted
+    to keep more slots open than with a free hand-over (the engine holds the passer's slot:
+    tests/model/test_engine.py), and to serve no more; an action without cooperation is
+    predicted exactly as before."""
+    free = Scenario.model_validate({})
+    held = Scenario.model_validate({"service": {"transfer_hold_s": 120.0}})
+    h = history(free, np.array([0.8, 1.0, 1.2]), per_slot=3000.0)
+    g = beh.Grid.from_scenario(free)
+    m0, k0 = beh.predict(free, h, g)
+    m1, k1 = beh.predict(held, h, g)
+    gives = m0["transfers_given"] > 0
+    never = np.broadcast_to(g.coop[None, :] == 0.0, gives.shape)  # actions that never pass
+    assert gives.sum() >= 3 and never.sum() >= 3
+    assert np.all(k1[gives] >= k0[gives]) and np.any(k1[gives] > k0[gives])  # some at limit
+    assert np.all(m1["served"][gives] <= m0["served"][gives])
+    np.testing.assert_array_equal(k1[never], k0[never])
+    np.testing.assert_array_equal(m1["served"][never], m0["served"][never])

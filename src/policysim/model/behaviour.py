@@ -112,14 +112,16 @@ def predict(scn: Scenario, h: History, g: Grid) -> tuple[dict[str, np.ndarray], 
     received = coop * h.received_per_coop[:, None]
     k = np.ones_like(routed)
     given = np.zeros_like(routed)
+    hold = scn.service.transfer_hold_s  # a slot stays taken this long per chat handed over
     for _ in range(8):
-        # Little's law: mean open chats = chats kept x duration / time on shift, capped by the
-        # limit; chats are handed over (if cooperative) in the share of time above comfort
+        # Little's law: mean open chats = (chats kept x duration + chats handed over x hold)
+        # / time on shift, capped by the limit; chats are handed over (if cooperative) in the
+        # share of time above comfort
         kept = np.maximum(routed - given + received, 0.0)
-        k = np.minimum(limit, kept * duration(k) / T)
+        k = np.minimum(limit, (kept * duration(k) + given * hold) / T)
         over = np.clip((k - comfort) / np.maximum(1.0, limit - comfort), 0.0, 1.0)
         given = coop * over * routed
-    capacity = limit * T / duration(limit)
+    capacity = np.maximum(limit * T - given * hold, 0.0) / duration(limit)
     kept = np.minimum(np.maximum(routed - given + received, 0.0), capacity)
     kc = np.clip(k, 1.0, None)
     reply = prod.reply_scale(scn, s, kc)
