@@ -34,7 +34,6 @@ import itertools
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
 import pandas as pd
 
 from policysim.config.schema import Scenario
@@ -59,7 +58,7 @@ def diagnosed_run(scenario: Scenario, scheme: str, days: int, seed: int | None =
 
 
 def gap(records: list[dict]) -> dict[str, float]:
-    """The decomposition from the records of :func:`diagnosed_run`: ``belief_error_routed``
+    """The errors from the records of :func:`diagnosed_run`: ``belief_error_routed``
     (the run's own), ``informed`` and ``ex_post`` (the same error for the better-informed
     predictions, see the module doc), ``agent_periods`` counted, and the floor facts
     ``coop_share``, ``coop_switch``, ``passed_on`` and ``top_agent_share`` (periods from
