@@ -48,3 +48,13 @@ def test_parameters_cell_matches_spec_and_is_checked_first(path):
     assert values == {p.name: p.default for p in spec}
     assert {"scenario", "reps", "days", "seed", "out_dir"} <= set(names)
     assert f"_params.check({path.stem!r}, globals())" in code[1].source
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_papermill_itself_sees_every_parameter(path):
+    """papermill reads the parameters cell line by line with a pattern; an annotation it
+    cannot read (``int | str``) hides the name from ``papermill --help-notebook`` and makes
+    every ``-p`` of it warn "Passed unknown parameter"."""
+    from papermill.inspection import inspect_notebook
+
+    assert list(inspect_notebook(str(path))) == [p.name for p in NOTEBOOKS[path.stem]]
