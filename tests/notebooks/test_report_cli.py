@@ -78,6 +78,10 @@ BAD = [
         "switch day below the horizon sim.days=10, found day 50",
     ),
     (["--notebook", "policy_switch", "-p", "switch_scheme", "x"], "policy_switch: give -p current"),
+    # a misspelt claim role used to run every replication and report its claims as "no data"
+    (["--notebook", "field_claims", "-p", "kpi_scheme", "kpii"],
+     "-p kpi_scheme: expected a scheme of"),
+    (["--notebook", "field_claims", "-p", "group_scheme", "nosuch"], "found 'nosuch'"),
 ]
 
 
@@ -86,7 +90,7 @@ def test_bad_parameters_exit_2_with_a_clear_message(args, message, tiny, tmp_pat
     assert run(["report", str(tiny), "--out", str(tmp_path / "o"), *args]) == 2
     err = capsys.readouterr().err
     assert message in err
-    assert not (tmp_path / "o" / "scenario_report.ipynb").exists()
+    assert not list((tmp_path / "o").glob("*.ipynb")), "refused before a kernel started"
 
 
 def test_invalid_scenario_exits_2_with_its_located_error(tmp_path, capsys):

@@ -111,3 +111,21 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
     t["claim"] = t["claim"] + " " + t["short"]
     return t[["claim", "test", "effect (95% CI)", "verdict", "cannot express yet"]].set_index(
         ["claim", "test"])
+
+
+ROLES = ("commission_scheme", "kpi_scheme", "group_scheme")
+
+
+def check_roles(scn, params: dict) -> None:
+    """Refuse a scheme named for a claim role (``-p kpi_scheme NAME``) that the scenario does
+    not define. A role left at its default name may be missing from a store (its claims then
+    have no data), but a name the user gave is a typo to report before anything runs."""
+    from policysim.errors import UserError
+    from policysim.report.params import defaults
+
+    default = defaults("field_claims")
+    for role in ROLES:
+        name = params.get(role)
+        if name != default[role] and name not in scn.schemes:
+            raise UserError(f"-p {role}: expected a scheme of {scn.name} "
+                            f"({', '.join(scn.schemes) or 'none defined'}), found {name!r}")

@@ -58,6 +58,10 @@ def prepare(notebook: str, values: dict[str, Any]):
     from policysim.report.data import load_scenario
 
     scn = load_scenario(values)
+    if notebook == "field_claims":
+        from policysim.report.claims import check_roles
+
+        check_roles(scn, values)
     if scn.schemes and (values.get("schemes") or values.get("baseline")):
         from policysim.experiment.compare import pick_schemes
 
