@@ -86,6 +86,10 @@ def test_repairs_are_counted(small_records, tmp_path):
     ("bad_time", ["arrived_at", "ISO 8601", "yesterday"], 5),
     ("bad_flag", ["abandoned", "true or false", "maybe"], 8),
     ("bad_number", ["rating", "a number", "five"], 3),
+    # values outside what docs/data.md allows used to be fitted silently
+    ("rating_range", ["rating", "from 1 to 5", "7"], 3),
+    ("negative_order", ["order_value", "at least 0", "-50"], 4),
+    ("infinite_order", ["order_value", "inf"], 4),
 ])
 def test_broken_chats_give_one_located_message(small_records, tmp_path, cli, defect, expected,
                                                line):
@@ -96,6 +100,12 @@ def test_broken_chats_give_one_located_message(small_records, tmp_path, cli, def
         chats.loc[3, "arrived_at"] = "yesterday"
     elif defect == "bad_flag":
         chats.loc[6, "abandoned"] = "maybe"
+    elif defect == "rating_range":
+        chats.loc[1, "rating"] = "7"
+    elif defect == "negative_order":
+        chats.loc[2, "order_value"] = "-50"
+    elif defect == "infinite_order":
+        chats.loc[2, "order_value"] = "inf"
     else:
         chats.loc[1, "rating"] = "five"
     c, r = _write(tmp_path, chats, roster)
@@ -122,6 +132,44 @@ def test_roster_missing_column(small_records, tmp_path, cli):
     out = tmp_path / "out.yaml"
     code, stdout, err = cli(["calibrate", "--chats", c, "--roster", r, "--out", out])
     check_user_error(code, stdout, err, ["hired_on"], f"{r}:1")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("table,defect,expected,line", [
+    # an empty roster used to fail on the scenario written to a temporary file
+    ("roster", "empty", ["agent_id", "at least one agent"], 2),
+    ("roster", "reason", ["leave_reason", "quit or dismissed", "fired"], 3),
+    ("payroll", "negative", ["pay", "at least 0", "-100"], 3),
+    # a negative event length used to fail on the temporary scenario file
+    ("events", "negative", ["days", "whole number of at least 1", "-2"], 2),
+    ("events", "half", ["days", "whole number", "1.5"], 2),
+])
+def test_broken_roster_payroll_events_name_their_file(small_records, tmp_path, cli, table,
+                                                      defect, expected, line):
+    chats, roster = _tables(small_records)
+    c, r = _write(tmp_path, chats, roster)
+    args = ["calibrate", "--chats", c, "--roster", r]
+    bad = tmp_path / f"{table}_bad.csv"
+    if table == "roster":
+        if defect == "empty":
+            roster = roster.iloc[:0]
+        else:
+            roster.loc[1, "left_on"] = roster.loc[1, "hired_on"]
+            roster.loc[1, "leave_reason"] = "fired"
+        roster.to_csv(bad, index=False)
+        args[4] = bad
+    elif table == "payroll":
+        bad.write_text(f"agent_id,period_start,pay\n{roster.agent_id[0]},2026-01-01,3000\n"
+                       f"{roster.agent_id[1]},2026-01-01,-100\n")
+        args += ["--payroll", bad]
+    else:
+        bad.write_text("name,date,days\npromo,2026-01-05,"
+                       + ("-2" if defect == "negative" else "1.5") + "\n")
+        args += ["--events", bad]
+    out = tmp_path / "out.yaml"
+    code, stdout, err = cli([*args, "--out", out])
+    message = check_user_error(code, stdout, err, expected, str(bad))
+    assert message.startswith(f"{bad}:{line}:"), message
     assert not out.exists()
 
 

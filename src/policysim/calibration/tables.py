@@ -121,14 +121,38 @@ class Table:
                            "2026-01-01 08:00:00+08:00", s.iloc[row])
         return out
 
-    def numbers(self, col: str) -> pd.Series:
+    def numbers(self, col: str, low: float | None = None, high: float | None = None,
+                whole: bool = False) -> pd.Series:
+        """Finite numbers of ``col`` (empty cells NaN), each within ``[low, high]`` and, with
+        ``whole``, a whole number; anything else is an error naming the row."""
         s = self.text(col)
-        out = pd.to_numeric(s.where(s != "", None), errors="coerce")
-        failed = out.isna() & (s != "")
+        out = pd.to_numeric(s.where(s != "", None), errors="coerce").astype(float)
+        given = s != ""
+        failed = given & ~np.isfinite(out)
+        if low is not None:
+            failed |= given & (out < low)
+        if high is not None:
+            failed |= given & (out > high)
+        if whole:
+            failed |= given & (out != np.floor(out))
         if failed.any():
             row = int(np.flatnonzero(failed.to_numpy())[0])
-            raise self.bad(row, col, "a number or an empty cell", s.iloc[row])
-        return out.astype(float)
+            kind = "a whole number" if whole else "a number"
+            if low is not None and high is not None:
+                kind += f" from {low:g} to {high:g}"
+            elif low is not None:
+                kind += f" of at least {low:g}"
+            raise self.bad(row, col, f"{kind} or an empty cell", s.iloc[row])
+        return out
+
+    def choice(self, col: str, allowed: tuple[str, ...]) -> pd.Series:
+        """Lower-cased cells of ``col``, each one of ``allowed`` (or empty)."""
+        s = self.text(col).str.lower()
+        ok = s.isin(allowed) | (s == "")
+        if not ok.all():
+            row = int(np.flatnonzero(~ok.to_numpy())[0])
+            raise self.bad(row, col, f"{' or '.join(allowed)} or an empty cell", s.iloc[row])
+        return s
 
     def flags(self, col: str) -> pd.Series:
         s = self.text(col).str.lower()
@@ -196,8 +220,8 @@ def read_records(chats: str | Path, roster: str | Path, payroll: str | Path | No
     if "kind" not in ct.missing:
         notes["chats: kind neither pre nor after (treated as unknown)"] += int(
             (~kind.isin(["pre", "after"])).sum())
-    df["order_value"] = ct.numbers("order_value").to_numpy()
-    df["rating"] = ct.numbers("rating").to_numpy()
+    df["order_value"] = ct.numbers("order_value", low=0).to_numpy()
+    df["rating"] = ct.numbers("rating", low=1, high=5).to_numpy()
     df["row"] = np.arange(len(df))
 
     # repairs, each counted
@@ -232,12 +256,15 @@ def read_records(chats: str | Path, roster: str | Path, payroll: str | Path | No
 
 
 def _roster(rt: Table, notes: Counter, origin: pd.Timestamp) -> pd.DataFrame:
+    if rt.df.empty:
+        raise UserError(f"{rt.path}:2: agent_id: expected at least one agent, found an empty "
+                        "table")
     hired = rt.times("hired_on", notes, store_offset(rt, "hired_on"))
     if hired.isna().any():
         row = int(np.flatnonzero(hired.isna().to_numpy())[0])
         raise rt.bad(row, "hired_on", "a date (every agent has one)", "")
     left = rt.times("left_on", notes, store_offset(rt, "left_on"))
-    reason = rt.text("leave_reason").str.lower()
+    reason = rt.choice("leave_reason", ("quit", "dismissed"))
     r = pd.DataFrame({
         "agent": rt.text("agent_id").to_numpy(),
         "team": rt.text("team").replace("", "unknown").to_numpy(),
@@ -256,7 +283,7 @@ def _payroll(pt: Table, origin: pd.Timestamp) -> pd.DataFrame:
     if start.isna().any():
         row = int(np.flatnonzero(start.isna().to_numpy())[0])
         raise pt.bad(row, "period_start", "a date", "")
-    pay = pt.numbers("pay")
+    pay = pt.numbers("pay", low=0)
     return pd.DataFrame({"agent": pt.text("agent_id").to_numpy(),
                          "start": _days(start, origin), "pay": pay.to_numpy()})
 
@@ -266,6 +293,6 @@ def _events(et: Table, origin: pd.Timestamp) -> pd.DataFrame:
     if date.isna().any():
         row = int(np.flatnonzero(date.isna().to_numpy())[0])
         raise et.bad(row, "date", "a date", "")
-    days = et.numbers("days").fillna(1.0)
+    days = et.numbers("days", low=1, whole=True).fillna(1.0)
     return pd.DataFrame({"name": et.text("name").to_numpy(), "day": _days(date, origin),
                          "date": date.dt.date.to_numpy(), "days": days.to_numpy()})
