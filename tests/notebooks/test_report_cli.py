@@ -72,7 +72,9 @@ BAD = [
     (["-p", "out_dir", "x"], "-p out_dir: set by --out"),
     (["-p", "reps"], "-p: expected NAME VALUE"),
     (["extra"], "unexpected argument 'extra'"),
-    (["-p", "schemes", "commission,nosuch"], "unknown scheme 'nosuch'"),
+    (["-p", "schemes", "commission,nosuch"], "-p schemes: unknown scheme 'nosuch'"),
+    (["-p", "baseline", "nosuch"], "-p baseline: unknown scheme 'nosuch'"),
+    (["-p", "schemes", "kpi,kpi"], "-p schemes: each scheme once"),
     (
         ["--notebook", "policy_switch", "-p", "switch_day", "50"],
         "switch day below the horizon sim.days=10, found day 50",

@@ -185,22 +185,25 @@ def pay_by_tenure(agents: pd.DataFrame, scheme: str, baseline: str,
     return pd.DataFrame(rows, columns=cols)
 
 
-def pick_schemes(scn: Scenario, schemes: str | None, baseline: str | None) -> tuple[list[str], str]:
-    """Validate ``--schemes a,b`` and ``--baseline`` against the scenario's schemes."""
+def pick_schemes(scn: Scenario, schemes: str | None, baseline: str | None,
+                 flags: tuple[str, str] = ("--schemes", "--baseline")) -> tuple[list[str], str]:
+    """Validate ``--schemes a,b`` and ``--baseline`` against the scenario's schemes; messages
+    name the options as ``flags`` (``-p schemes`` for a report)."""
     known = list(scn.schemes)
+    fs, fb = flags
     if not known:
         raise UserError(f"{scn.name}: the scenario defines no schemes to compare (key 'schemes')")
     names = known if schemes is None else [s.strip() for s in schemes.split(",") if s.strip()]
     if not names:
-        raise UserError("--schemes: expected comma-separated scheme names, found nothing")
+        raise UserError(f"{fs}: expected comma-separated scheme names, found nothing")
     for n in names:
         if n not in scn.schemes:
-            raise UserError(f"--schemes: unknown scheme {n!r}; the scenario defines {known}")
+            raise UserError(f"{fs}: unknown scheme {n!r}; the scenario defines {known}")
     if len(set(names)) != len(names):
-        raise UserError(f"--schemes: each scheme once, found {names}")
+        raise UserError(f"{fs}: each scheme once, found {names}")
     base = baseline or names[0]
     if base not in scn.schemes:
-        raise UserError(f"--baseline: unknown scheme {base!r}; the scenario defines {known}")
+        raise UserError(f"{fb}: unknown scheme {base!r}; the scenario defines {known}")
     if base not in names:
         names = [base, *names]
     return names, base

@@ -65,7 +65,8 @@ def prepare(notebook: str, values: dict[str, Any]):
     if scn.schemes and (values.get("schemes") or values.get("baseline")):
         from policysim.experiment.compare import pick_schemes
 
-        pick_schemes(scn, values.get("schemes") or None, values.get("baseline") or None)
+        pick_schemes(scn, values.get("schemes") or None, values.get("baseline") or None,
+                     ("-p schemes", "-p baseline"))
     return scn
 
 
