@@ -95,6 +95,22 @@ def test_bad_parameters_exit_2_with_a_clear_message(args, message, tiny, tmp_pat
     assert not list((tmp_path / "o").glob("*.ipynb")), "refused before a kernel started"
 
 
+@pytest.mark.parametrize("taken,kind", [
+    ("scenario_report", "file"),  # the results folder: used to fail after the simulations
+    ("scenario_report.ipynb", "dir"),  # used to end in an internal error, exit 1
+    ("scenario_report.html", "dir"),
+])
+def test_output_names_taken_by_the_wrong_kind_are_refused_before_running(
+        taken, kind, tiny, tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / taken).mkdir() if kind == "dir" else (out / taken).write_text("x")
+    assert run(["report", str(tiny), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{taken}: expected a" in err and "Traceback" not in err
+    assert not (out / "scenario_report.kernel.log").exists(), "no kernel was started"
+
+
 def test_invalid_scenario_exits_2_with_its_located_error(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\ndemand:\n  daily_volume: -5\n")

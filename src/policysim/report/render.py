@@ -180,9 +180,18 @@ def render(
     base = base.resolve()
     results = base / notebook
     nb_path, html_path = base / f"{notebook}.ipynb", base / f"{notebook}.html"
+    log_path = base / f"{notebook}.kernel.log"
     for path in (results, nb_path, html_path):  # fixed names; a symlink could still point out
         if path.resolve().parent != base:
             raise UserError(f"--out {base}: {path.name} resolves outside it ({path.resolve()})")
+    # refused now rather than after the simulations, when the notebook writes them
+    if results.exists() and not results.is_dir():
+        raise UserError(f"--out {base}: {results.name}: expected a directory for the results "
+                        "(or nothing), found a file")
+    for path in (nb_path, html_path, log_path):
+        if path.is_dir():
+            raise UserError(f"--out {base}: {path.name}: expected a file (or nothing), found a "
+                            "directory")
     import tempfile
 
     from policysim.report.kernel import resolve
@@ -212,9 +221,7 @@ def render(
                 progress_bar=False,
                 log_output=False,
                 report_mode=False,
-                kernel_manager_class=_kernel_manager(
-                    results.parent / f"{notebook}.kernel.log", progress_path, spec_manager
-                ),
+                kernel_manager_class=_kernel_manager(log_path, progress_path, spec_manager),
             )
     except pm.PapermillExecutionError as err:
         error = f"cell {err.exec_count}: {err.ename}: {err.evalue}"
