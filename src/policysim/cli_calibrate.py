@@ -32,10 +32,19 @@ def calibrate(
         raise UserError(f"--out {out}: expected a YAML file name, found a directory")
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise UserError(f"--out {out}: expected a file name ending in .yaml, found {out.name!r}")
+    # where the scenario and the report go is checked before the fit, which may take a while
+    _check_writable_place("--out", out, out.parent)
+    if report is not None:
+        if report.exists() and not report.is_dir():
+            raise UserError(f"--report {report}: expected a directory, found a file")
+        _check_writable_place("--report", report, report)
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", out.stem).lstrip(".") or "calibrated"
     cal = fit(chats, roster, payroll, events, name=name)
     text = scenario_yaml(cal, ", ".join(str(p) for p in (chats, roster, payroll, events) if p))
-    atomic_write(out, lambda tmp: tmp.write_text(text))
+    try:
+        atomic_write(out, lambda tmp: tmp.write_text(text))
+    except OSError as err:
+        raise UserError(f"--out {out}: cannot write the scenario ({err.strerror})") from None
     typer.echo(summary(cal))
     typer.echo(f"\nscenario written to {out}")
     if report is not None:
@@ -45,6 +54,23 @@ def calibrate(
                   "payroll": "" if payroll is None else str(payroll)}
         html = render("calibration", out, report, values)
         typer.echo(f"fit report: {html}")
+
+
+def _check_writable_place(option: str, given: Path, folder: Path) -> None:
+    """Refuse a folder that cannot be made: its nearest existing ancestor is a file or is not
+    writable (nothing is created here: nothing is written unless calibration succeeds)."""
+    import os
+
+    from policysim.errors import UserError
+
+    here = folder.absolute()
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    if not here.is_dir():
+        raise UserError(f"{option} {given}: expected a folder that can be made, found a "
+                        f"file at {here}")
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise UserError(f"{option} {given}: expected a writable place, found {here} read-only")
 
 
 def summary(cal) -> str:

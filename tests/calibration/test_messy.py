@@ -183,3 +183,21 @@ def test_cli_writes_a_scenario_that_runs(small_records, tmp_path, cli):
     assert "95% CI" in text
     code, stdout, err = cli(["run", out, "--days", "1", "--reps", "1", "--workers", "1"])
     assert code == 0, err
+
+
+@pytest.mark.parametrize("option", ["--out", "--report"])
+def test_an_output_place_under_a_file_is_refused_before_the_fit(small_records, tmp_path, cli,
+                                                                option):
+    """It used to end in an internal error (exit 1) after the whole fit (--out), or after the
+    scenario was written with the report's message naming --out (--report)."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    out, report = tmp_path / "store.yaml", tmp_path / "fit"
+    if option == "--out":
+        out = blocker / "store.yaml"
+    else:
+        report = blocker / "fit"
+    code, stdout, err = cli(["calibrate", "--chats", small_records / "chats.csv", "--roster",
+                             small_records / "roster.csv", "--out", out, "--report", report])
+    check_user_error(code, stdout, err, ["found a file at", str(blocker)], option)
+    assert not out.exists() and not (tmp_path / "store.yaml").exists()
