@@ -184,6 +184,10 @@ def run(
     if auto is not None and records is not None:
         raise UserError("--records: expected a number of replications (--reps N) to record, "
                         "found --reps auto")
+    if records is not None:  # before the runs: a file in the way used to fail after them
+        from policysim.results.runstore import make_out_dir
+
+        make_out_dir(records, "--records")
     notes = _warn(scenario_warnings(scn))
     n_workers = workers or default_workers()
     bar = _progress(auto.cap if auto else scn.sim.reps, json_)

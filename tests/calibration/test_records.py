@@ -43,3 +43,17 @@ def test_open_chats_derived_from_the_table_respect_the_cap(small_records):
     k = pd.Series(cal.info["open_chats"]).dropna()
     assert k.min() >= 1
     assert k.max() <= Scenario().agents.cap_expert
+
+
+def test_records_folder_that_is_a_file_is_refused_before_running(tmp_path, cli):
+    """It used to end in an internal error (exit 1) after every replication had run."""
+    from pathlib import Path
+
+    from .conftest import check_user_error
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    scn = Path(__file__).resolve().parents[2] / "scenarios" / "new_store.yaml"
+    for target in (blocker, blocker / "sub"):
+        code, stdout, err = cli(["run", scn, "--days", "1", "--reps", "1", "--records", target])
+        check_user_error(code, stdout, err, ["--records", str(target)], "--records")

@@ -70,19 +70,20 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def make_out_dir(out: Path) -> Path:
+def make_out_dir(out: Path, option: str = "--out") -> Path:
     """Create the ``--out`` directory ``out`` (with its parents) unless it exists; return it.
+    Messages name the option as ``option``.
 
     Raises:
         UserError: If ``out`` is a file or cannot be created.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: expected a directory, found a file")
+        raise UserError(f"{option} {out}: expected a directory, found a file")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise UserError(f"--out {out}: cannot create the directory ({err.strerror})") from None
+        raise UserError(f"{option} {out}: cannot create the directory ({err.strerror})") from None
     return out
 
 
