@@ -84,6 +84,10 @@ BAD = [
     (["--notebook", "field_claims", "-p", "kpi_scheme", "kpii"],
      "-p kpi_scheme: expected a scheme of"),
     (["--notebook", "field_claims", "-p", "group_scheme", "nosuch"], "found 'nosuch'"),
+    # used to fail in the kernel as KeyError 'covered', a float() ValueError or erlang-a's
+    (["--notebook", "validation", "-p", "loads", ""], "-p loads: expected comma-separated"),
+    (["--notebook", "validation", "-p", "loads", "0.5,abc"], "found '0.5,abc'"),
+    (["--notebook", "validation", "-p", "loads", "-1"], "greater than 0"),
 ]
 
 

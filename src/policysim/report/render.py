@@ -58,6 +58,10 @@ def prepare(notebook: str, values: dict[str, Any]):
     from policysim.report.data import load_scenario
 
     scn = load_scenario(values)
+    if notebook == "validation":
+        from policysim.report.validation import parse_loads
+
+        parse_loads(values.get("loads", ""))
     if notebook == "field_claims":
         from policysim.report.claims import check_roles
 

@@ -16,6 +16,24 @@ from policysim.validation.check import check_erlang
 MEASURES = ("p_wait", "p_abandon", "mean_wait_min")
 
 
+def parse_loads(text: str) -> list[float]:
+    """The ``loads`` parameter: comma-separated offered loads, each a number above 0."""
+    import math
+
+    from policysim.errors import UserError
+    from policysim.report.params import split_list
+
+    items = split_list(str(text))
+    try:
+        loads = [float(x) for x in items]
+    except ValueError:
+        loads = []
+    if not loads or not all(math.isfinite(x) and x > 0 for x in loads):
+        raise UserError("-p loads: expected comma-separated offered loads, each a number "
+                        f"greater than 0 (e.g. 0.7,0.95,1.2), found {text!r}")
+    return loads
+
+
 def erlang_table(
     agents: int,
     loads: list[float],
