@@ -159,3 +159,14 @@ def test_factor_text():
     assert sens.parse_factors("a.b: 1,2; c=3") == [("a.b", ["1", "2"]), ("c", ["3"])]
     with pytest.raises(Exception, match="factors"):
         sens.parse_factors("a.b")
+
+
+def test_calibration_reply_figure_ticks_whole_open_chats():
+    """Open chats are counts; the axis used to tick 1.5, 2.5, ..."""
+    from policysim.report.calibration import figure
+
+    reply = pd.DataFrame({"k": [1, 2, 3, 4, 5], "mean": [10.0, 14, 16, 30, 140],
+                          "se": [1.0, 1, 2, 5, 9]})
+    fig = figure({"reply": reply}, {"reply": reply.iloc[:4]}, "reply")
+    ticks = fig.axes[0].get_xticks()
+    assert len(ticks) >= 3 and all(float(t).is_integer() for t in ticks), ticks

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from policysim.calibration.service import open_chats
 from policysim.calibration.tables import Records, read_records
@@ -150,6 +151,7 @@ def figure(obs: dict, sim: dict, which: str) -> Figure:
         for name, d in (("records", obs), ("model", sim)):
             ax.errorbar(d["reply"]["k"], d["reply"]["mean"], yerr=1.96 * d["reply"]["se"],
                         label=name, capsize=3, **style[name])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 1.5 chats
         ax.set_xlabel("agent's open chats (this one included)")
         ax.set_ylabel("mean reply delay (s)")
     elif which == "quits":
