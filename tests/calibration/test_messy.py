@@ -201,3 +201,28 @@ def test_an_output_place_under_a_file_is_refused_before_the_fit(small_records, t
                              small_records / "roster.csv", "--out", out, "--report", report])
     check_user_error(code, stdout, err, ["found a file at", str(blocker)], option)
     assert not out.exists() and not (tmp_path / "store.yaml").exists()
+
+
+@pytest.mark.parametrize("defect,expected", [
+    # both used to end in an internal error (exit 1)
+    ("all_bot", ["agent_id", "handled by 'bot'"]),
+    ("nobody_answered", ["assigned_at", "taken by an agent"]),
+    # used to name the temporary file the scenario was checked in
+    ("dates_only", ["the records give no valid scenario", "demand.hour_profile"]),
+])
+def test_records_that_give_no_model_are_one_message(small_records, tmp_path, cli, defect,
+                                                    expected):
+    chats, roster = _tables(small_records)
+    if defect == "all_bot":
+        chats["agent_id"] = "bot"
+    elif defect == "nobody_answered":
+        chats[["agent_id", "assigned_at", "first_reply_at", "order_value", "rating"]] = ""
+        chats["abandoned"] = "true"
+    else:
+        chats["arrived_at"] = chats["arrived_at"].str[:10]
+    c, r = _write(tmp_path, chats, roster)
+    out = tmp_path / "out.yaml"
+    code, stdout, err = cli(["calibrate", "--chats", c, "--roster", r, "--out", out])
+    message = check_user_error(code, stdout, err, expected, str(c))
+    assert "calibrated.yaml" not in message
+    assert not out.exists()

@@ -224,18 +224,25 @@ def scenario_yaml(cal: Calibration, source: str) -> str:
 
     emit(cal.data, [], 0)
     text = "\n".join(lines) + "\n"
-    _check(text)
+    _check(text, source)
     return text
 
 
-def _check(text: str) -> None:
+def _check(text: str, source: str) -> None:
     """Validate the YAML text as a scenario (raises the located ConfigError if it is not)."""
     import tempfile
 
     from policysim.config.schema import Scenario
     from policysim.config.validate import load_model
 
+    from policysim.errors import ConfigError, UserError
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "calibrated.yaml"
         path.write_text(text)
-        load_model(Scenario, path)
+        try:
+            load_model(Scenario, path)
+        except ConfigError as err:  # name what the records gave, not a temporary file
+            raise UserError("\n".join(
+                f"{source}: the records give no valid scenario: {p.key}: expected "
+                f"{p.expected}, found {p.found}" for p in err.problems)) from None

@@ -233,12 +233,18 @@ def read_records(chats: str | Path, roster: str | Path, payroll: str | Path | No
     bot = df["agent"].str.lower() == "bot"
     notes["chats: bot-handled (left out)"] += int(bot.sum())
     df = df[~bot].reset_index(drop=True)
+    if df.empty:
+        raise UserError(f"{ct.path}: agent_id: expected some chats handled by people, found "
+                        f"all {int(bot.sum())} handled by 'bot'")
     bad_order = (df["assigned"] < df["arrived"]) | (df["reply"] < df["assigned"]) | (
         df["ended"] < df["arrived"])
     notes["chats: times out of order (arrive, assign, reply, end; timing left out)"] += int(
         bad_order.sum())
     df.loc[bad_order, ["assigned", "reply", "ended"]] = np.nan
     df.loc[df["agent"] == "", "agent"] = None
+    if not np.isfinite(df["assigned"].to_numpy(float)).any():
+        raise UserError(f"{ct.path}: assigned_at: expected some chats taken by an agent (with "
+                        "times in order), found none: nothing to fit the team to")
     day = np.floor(df["arrived"].to_numpy() / 86400.0)
     df["day"] = day.astype(int)
     n_days = int(day.max()) + 1
