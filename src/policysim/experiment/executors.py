@@ -80,7 +80,8 @@ class LocalPool(Executor):
     def _fresh(self) -> ProcessPoolExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_exit_with_parent,
+                                         initargs=(os.getpid(),))
         return self._pool
 
     def close(self) -> None:
@@ -120,6 +121,23 @@ class LocalPool(Executor):
                                                "in flight")
                 pool = self._fresh()
             fill()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """In a pool worker: exit once the process that started the pool is gone.
+
+    A driver killed with ``kill -9 PID`` cannot shut its pool down, and its idle workers would
+    otherwise wait for work forever.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class DaskExecutor(Executor):
