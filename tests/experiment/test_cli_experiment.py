@@ -94,8 +94,10 @@ def test_another_experiment_in_out_exits_2(cli, grid, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["nowhere", "SELECT 1"], "no such directory"),
     (["{tmp}", "SELECT 1"], "not a sweep's results store"),
+    (["{tmp}/a_file", "SELECT 1"], "found a file"),
 ])
 def test_query_errors_exit_2(cli, tmp_path, args, message):
+    (tmp_path / "a_file").write_text("x")
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     code, _, err = cli(["query", *args])
     assert code == 2 and message in err
@@ -106,6 +108,26 @@ def test_query_sql_error_exits_2(cli, grid, tmp_path):
     cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
     code, _, err = cli(["query", out, "SELECT nope FROM runs"])
     assert code == 2 and err.startswith("error: SQL: ") and "nope" in err
+
+
+@pytest.mark.parametrize("sql", ["", "   ", ";", " ; ;", "/* only a comment */"])
+def test_query_without_a_statement_exits_2(cli, grid, tmp_path, sql):
+    out = tmp_path / "o"
+    cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    code, _, err = cli(["query", out, sql])
+    assert code == 2 and err.startswith("error: SQL: expected a statement"), err
+
+
+def test_query_json_prints_every_duckdb_type(cli, grid, tmp_path):
+    out = tmp_path / "o"
+    cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    code, stdout, err = cli(["query", out, "SELECT INTERVAL 1 DAY AS i, 'x'::BLOB AS b, "
+                             "TIME '10:30' AS t, uuid() AS u, 1.5::DECIMAL(10, 2) AS d, "
+                             "[TIME '01:00'] AS l FROM runs LIMIT 1", "--json"])
+    assert code == 0, err
+    [row] = json.loads(stdout)
+    assert row["t"] == "10:30:00" and row["l"] == ["01:00:00"] and row["d"] == 1.5
+    assert row["b"] == "78" and "1 day" in row["i"] and len(row["u"]) == 36
 
 
 def test_register_adds_both_commands():
