@@ -47,6 +47,7 @@ def sweep(
     from policysim.experiment.plan import load_plan
     from policysim.experiment.executors import check_flags, make_executor
     from policysim.experiment.sweep import analyze, code_version, open_store, run_sweep
+    from policysim.results.measures import plural
 
     check_flags(workers, scheduler)
     plan = load_plan(experiment, days=days, reps=reps)
@@ -58,12 +59,14 @@ def sweep(
     where = {"in-process": "in this process",
              "local-pool": f"{getattr(executor, 'workers', '?')} local worker processes",
              "dask": f"Dask scheduler {scheduler}"}.get(executor.name, executor.name)
-    typer.echo(f"{plan.name}: {len(plan.design)} design points ({plan.design.name}) x "
-               f"{len(plan.schemes)} scheme(s) ({schemes}) x {plan.reps} replication(s) = "
-               f"{len(plan.runs)} runs, {where}; store {out}", err=True)
+    typer.echo(f"{plan.name}: {plural(len(plan.design), 'design point')} ({plan.design.name}) "
+               f"x {plural(len(plan.schemes), 'scheme')} ({schemes}) x "
+               f"{plural(plan.reps, 'replication')} = {plural(len(plan.runs), 'run')}, {where}; "
+               f"store {out}", err=True)
     with executor:
         result = run_sweep(plan, out, executor, resume=resume)
-    typer.echo(f"{result.total} runs: {result.completed} finished now, {result.skipped} "
+    typer.echo(f"{plural(result.total, 'run')}: {result.completed} finished now, "
+               f"{result.skipped} "
                f"already finished, {len(result.failed)} failed ({result.seconds:.1f} s); "
                f"store {result.out}")
     if result.other_code:

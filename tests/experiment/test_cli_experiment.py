@@ -16,7 +16,7 @@ def test_sweep_then_query_json(cli, grid, tmp_path):
     code, stdout, err = cli(["sweep", grid, "--out", out, "--workers", "1"])
     assert code == 0, err
     assert "12 runs: 12 finished now, 0 already finished, 0 failed" in stdout
-    assert "6 design points (grid) x 1 scheme(s)" in err
+    assert "6 design points (grid) x 1 scheme (none: fixed actions) x 2 replications" in err
     code, stdout, err = cli(["query", out, "SELECT point, rep, seed, inquiries FROM runs "
                                            "WHERE rep = 0 ORDER BY point", "--json"])
     assert code == 0, err
