@@ -124,6 +124,15 @@ BAD = [
      "e.yaml:5: levers.demand.daily_volume: expected each key varied once"),
     ("uncertainties:\n  demand.daily_volume: {dist: normal, mean: 300}\n",
      "e.yaml:4: uncertainties.demand.daily_volume.sd: expected mean, sd for a normal factor"),
+    # refused before any point is built (a 10^10-point grid would never finish loading)
+    ("levers:\n  demand.daily_volume: {low: 1, high: 9, num: 100000}\n"
+     "  behaviour.inertia: {low: 0, high: 0.5, num: 100000}\n",
+     "e.yaml:4: levers.demand.daily_volume: expected at most 1,000,000 design points (split "
+     "the study into several experiments), found 10,000,000,000 (grid: 100,000 x 100,000)"),
+    ("design: {name: sobol, samples: 524288, second_order: true}\nuncertainties:\n"
+     "  demand.daily_volume: {low: 1, high: 9}\n  behaviour.inertia: {low: 0, high: 0.5}\n",
+     "e.yaml:3: design: expected at most 1,000,000 design points (split the study into "
+     "several experiments), found 3,145,728 (sobol: 524,288 samples x 6)"),
 ]
 
 
