@@ -25,6 +25,8 @@ def test_grid_is_every_combination_in_file_order():
                                         "c.d": [0.0, 0.5, 1.0, 0.0, 0.5, 1.0]}
     assert str(d.points["a.b"].dtype) == "int64" and d.unit is None
     assert d.values(4) == {"a.b": 2, "c.d": 0.5}
+    # a whole-number factor stays whole beside a float one (the runs view showed 2.0)
+    assert [type(v) for v in d.values(4).values()] == [int, float]
 
 
 def test_grid_values_of_ranges_and_distributions():
