@@ -126,6 +126,9 @@ BAD = [
      "e.yaml:5: levers.demand.daily_volume: expected each key varied once"),
     ("uncertainties:\n  demand.daily_volume: {dist: normal, mean: 300}\n",
      "e.yaml:4: uncertainties.demand.daily_volume.sd: expected mean, sd for a normal factor"),
+    ("schemes: [commission, a/b]\n",
+     "e.yaml:3: schemes.1: expected letters, digits, _, . and - only (it names files), found "
+     "'a/b'"),
     # refused before any point is built (a 10^10-point grid would never finish loading)
     ("levers:\n  demand.daily_volume: {low: 1, high: 9, num: 100000}\n"
      "  behaviour.inertia: {low: 0, high: 0.5, num: 100000}\n",
@@ -146,6 +149,14 @@ def test_bad_experiment_files_give_located_errors(put, tiny, tail, message):
         load_plan(path)
     text = str(err.value).replace(str(path.parent) + "/", "")
     assert message in text, text
+
+
+def test_a_name_that_cannot_name_files_is_refused_in_plain_words(put, tiny):
+    path = put("e.yaml", "scenario: tiny.yaml\nname: my sweep/2\n")
+    with pytest.raises(ConfigError) as err:
+        load_plan(path)
+    assert str(err.value).endswith("e.yaml:2: name: expected letters, digits, _, . and - only "
+                                   "(it names files), found 'my sweep/2'"), str(err.value)
 
 
 def test_missing_scenario_file_is_located(put):
