@@ -138,3 +138,22 @@ def test_register_adds_both_commands():
     app = typer.Typer()
     register(app)
     assert {c.name for c in app.registered_commands} == {"sweep", "query"}
+
+
+def test_a_damaged_store_is_a_located_error_not_an_internal_one(cli, grid, tmp_path):
+    """Parts are written atomically, but a disk or a hand can still damage a store: the
+    message names the file, exit 2."""
+    out = tmp_path / "o"
+    assert cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])[0] == 0
+    part = sorted((out / "runs").glob("*.parquet"))[0]
+    part.write_bytes(b"garbage")
+    code, _, err = cli(["query", out, "SELECT count(*) FROM runs"])
+    assert code == 2 and err.startswith(f"error: OUT {out}: cannot read the runs parts"), err
+    assert part.name in err
+
+    (out / "experiment.yaml").write_text("x: [\n")
+    code, _, err = cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    assert code == 2 and "experiment.yaml: expected the store's experiment record" in err, err
+    (out / "experiment.yaml").write_text("- a list\n")
+    code, _, err = cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    assert code == 2 and "(a mapping), found list" in err, err

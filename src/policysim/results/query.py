@@ -73,9 +73,16 @@ def connect(out: str | Path, views: tuple[str, ...] = VIEWS):
         files = ", ".join(_quote(str(store.part(table, r))) for r in runs)
         rel = f"SELECT * FROM read_parquet([{files}], union_by_name=true)"
         try:
-            con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY {_ORDER[table]}")
-        except duckdb.BinderException:  # e.g. no run has any agent row: no period column
-            con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY point, scheme, rep")
+            try:
+                con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY {_ORDER[table]}")
+            except duckdb.BinderException:  # e.g. no run has any agent row: no period column
+                con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY point, scheme, rep")
+        except duckdb.Error as err:  # a part damaged after it was written (disk, hand edits)
+            con.close()
+            first = str(err).strip().splitlines()[0]
+            raise UserError(f"OUT {store.root}: cannot read the {table} parts ({first}); "
+                            "delete that run's manifest/<run>.json and rerun the sweep to "
+                            "redo it") from None
     if "manifest" in views:
         manifest = pd.DataFrame([{k: v for k, v in finished[r].items()
                                   if not isinstance(v, dict)} for r in runs])

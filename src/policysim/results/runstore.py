@@ -111,11 +111,23 @@ class RunStore:
         """The stored experiment record (experiment.yaml)."""
         from ruamel.yaml import YAML
 
+        from ruamel.yaml import YAMLError
+
+        path = self.root / "experiment.yaml"
         try:
-            return YAML(typ="safe", pure=True).load((self.root / "experiment.yaml").read_text())
+            record = YAML(typ="safe", pure=True).load(path.read_text())
         except FileNotFoundError:
             raise UserError(f"{self.root}: not a sweep's results store (no experiment.yaml)") \
                 from None
+        except (OSError, UnicodeDecodeError, YAMLError) as err:
+            raise UserError(f"{path}: expected the store's experiment record, found an "
+                            f"unreadable file ({type(err).__name__}); move the store aside or "
+                            "choose another --out") from None
+        if not isinstance(record, dict):
+            raise UserError(f"{path}: expected the store's experiment record (a mapping), "
+                            f"found {type(record).__name__}; move the store aside or choose "
+                            "another --out")
+        return record
 
     def part(self, table: str, run: str) -> Path:
         return self.root / table / f"{run}.parquet"
