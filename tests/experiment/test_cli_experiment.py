@@ -63,6 +63,11 @@ def test_bad_flags_are_usage_errors(cli, grid, tmp_path, extra, option):
 @pytest.mark.parametrize("extra, message", [
     (["--scheduler", "localhost"], "--scheduler: expected an address like tcp://host:8786"),
     (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--workers and --scheduler"),
+    # refused before connecting: Dask's half-built client used to print a traceback at exit
+    (["--scheduler", "foo://bar"], "(schemes tcp, tls, ws, wss, ucx, inproc), found 'foo://bar'"),
+    (["--scheduler", "tcp://127.0.0.1:abc"], "expected a port from 1 to 65535 after the host, "
+                                             "found 'abc'"),
+    (["--scheduler", "tcp://127.0.0.1:70000"], "found '70000'"),
 ])
 def test_bad_scheduler_flags(cli, grid, tmp_path, extra, message):
     code, _, err = cli(["sweep", grid, "--out", tmp_path / "o", *extra])

@@ -214,6 +214,10 @@ class DaskExecutor(Executor):
                 queue.add(submit(nxt))
 
 
+#: Address schemes of Dask's communication layer.
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+
 def check_flags(workers: int | None = None, scheduler: str | None = None) -> None:
     """Refuse ``--workers`` with ``--scheduler`` and a scheduler that is not an address.
 
@@ -227,6 +231,15 @@ def check_flags(workers: int | None = None, scheduler: str | None = None) -> Non
         if "://" not in scheduler or scheduler.split("://", 1)[1] in ("", ":"):
             raise UserError(f"--scheduler: expected an address like tcp://host:8786, found "
                             f"{scheduler!r}")
+        scheme, rest = scheduler.split("://", 1)
+        if scheme not in _SCHEMES:
+            raise UserError(f"--scheduler: expected an address like tcp://host:8786 (schemes "
+                            f"{', '.join(_SCHEMES)}), found {scheduler!r}")
+        port = rest.rsplit(":", 1)[1] if ":" in rest.rsplit("]", 1)[-1] else None
+        if scheme != "inproc" and port is not None and not (
+                port.isdigit() and 1 <= int(port) <= 65535):
+            raise UserError(f"--scheduler: expected a port from 1 to 65535 after the host, "
+                            f"found {port!r} in {scheduler!r}")
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
