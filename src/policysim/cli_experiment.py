@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from policysim.errors import UserError
+from policysim.results.measures import MISSING
 
 
 def sweep(
@@ -113,7 +114,20 @@ def query(
         return
     with pd.option_context("display.max_rows", None, "display.max_columns", None,
                            "display.width", 200):
-        typer.echo(df.to_string(index=False))
+        typer.echo(_missing_as_na(df).to_string(index=False, na_rep=MISSING))
+
+
+def _missing_as_na(df):
+    """The table with every missing value written n/a, as in every other command (floats get
+    it from ``na_rep``; None in text columns and <NA> in nullable ones here)."""
+    import pandas as pd
+
+    df = df.copy()
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if not pd.api.types.is_float_dtype(col) and col.isna().any():
+            df.isetitem(i, col.astype(object).where(col.notna(), MISSING))
+    return df
 
 
 def register(app: typer.Typer) -> None:

@@ -162,3 +162,14 @@ def test_a_damaged_store_is_a_located_error_not_an_internal_one(cli, grid, tmp_p
     (out / "experiment.yaml").write_text("- a list\n")
     code, _, err = cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
     assert code == 2 and "(a mapping), found list" in err, err
+
+
+def test_query_table_writes_missing_values_as_n_a(cli, grid, tmp_path):
+    """The one missing-value word of every command (issue 12), in text, number and date
+    columns alike."""
+    out = tmp_path / "o"
+    cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    code, stdout, err = cli(["query", out, "SELECT point, NULL::VARCHAR AS v, NULL::INT AS i, "
+                             "NULL::DOUBLE AS f, NULL::DATE AS d FROM runs WHERE point = 0"])
+    assert code == 0, err
+    assert stdout.split() == ["point", "v", "i", "f", "d", "0", "n/a", "n/a", "n/a", "n/a"]

@@ -129,13 +129,14 @@ def _exit_with_parent(parent: int, every: float = 1.0) -> None:
     A driver killed with ``kill -9 PID`` cannot shut its pool down, and its idle workers would
     otherwise wait for work forever.
     """
+    import signal
     import threading
     import time
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(every)
-        os._exit(1)
+        os.kill(os.getpid(), signal.SIGKILL)  # nothing of this worker's is left to save
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
