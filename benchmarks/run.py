@@ -664,8 +664,15 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     quick = a.quick or os.environ.get("POLICYSIM_BENCH_QUICK", "") not in ("", "0")
     size = SIZES["quick" if quick else "full"]
+    if a.rounds is not None and a.rounds < 1:
+        p.error(f"--rounds: expected a whole number of at least 1, found {a.rounds}")
+    if not (math.isfinite(a.quiet_wait) and a.quiet_wait >= 0):
+        p.error(f"--quiet-wait: expected seconds, 0 or more, found {a.quiet_wait:g}")
     rounds = a.rounds or size["rounds"]
-    sections = SECTIONS if not a.only else tuple(s.strip() for s in a.only.split(",") if s.strip())
+    sections = SECTIONS if a.only is None else tuple(s.strip() for s in a.only.split(",")
+                                                      if s.strip())
+    if not sections:
+        p.error(f"--only: expected one or more of {','.join(SECTIONS)}, found nothing")
     bad = [s for s in sections if s not in SECTIONS]
     if bad:
         p.error(f"--only: unknown {bad}; choose from {SECTIONS}")

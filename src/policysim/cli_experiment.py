@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from policysim.errors import UserError
+from policysim.results.measures import MISSING
 
 
 def sweep(
@@ -47,6 +48,7 @@ def sweep(
     from policysim.experiment.plan import load_plan
     from policysim.experiment.executors import check_flags, make_executor
     from policysim.experiment.sweep import analyze, code_version, open_store, run_sweep
+    from policysim.results.measures import plural
 
     check_flags(workers, scheduler)
     plan = load_plan(experiment, days=days, reps=reps)
@@ -58,12 +60,14 @@ def sweep(
     where = {"in-process": "in this process",
              "local-pool": f"{getattr(executor, 'workers', '?')} local worker processes",
              "dask": f"Dask scheduler {scheduler}"}.get(executor.name, executor.name)
-    typer.echo(f"{plan.name}: {len(plan.design)} design points ({plan.design.name}) x "
-               f"{len(plan.schemes)} scheme(s) ({schemes}) x {plan.reps} replication(s) = "
-               f"{len(plan.runs)} runs, {where}; store {out}", err=True)
+    typer.echo(f"{plan.name}: {plural(len(plan.design), 'design point')} ({plan.design.name}) "
+               f"x {plural(len(plan.schemes), 'scheme')} ({schemes}) x "
+               f"{plural(plan.reps, 'replication')} = {plural(len(plan.runs), 'run')}, {where}; "
+               f"store {out}", err=True)
     with executor:
         result = run_sweep(plan, out, executor, resume=resume)
-    typer.echo(f"{result.total} runs: {result.completed} finished now, {result.skipped} "
+    typer.echo(f"{plural(result.total, 'run')}: {result.completed} finished now, "
+               f"{result.skipped} "
                f"already finished, {len(result.failed)} failed ({result.seconds:.1f} s); "
                f"store {result.out}")
     if result.other_code:
@@ -110,7 +114,20 @@ def query(
         return
     with pd.option_context("display.max_rows", None, "display.max_columns", None,
                            "display.width", 200):
-        typer.echo(df.to_string(index=False))
+        typer.echo(_missing_as_na(df).to_string(index=False, na_rep=MISSING))
+
+
+def _missing_as_na(df):
+    """The table with every missing value written n/a, as in every other command (floats get
+    it from ``na_rep``; None in text columns and <NA> in nullable ones here)."""
+    import pandas as pd
+
+    df = df.copy()
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if not pd.api.types.is_float_dtype(col) and col.isna().any():
+            df.isetitem(i, col.astype(object).where(col.notna(), MISSING))
+    return df
 
 
 def register(app: typer.Typer) -> None:

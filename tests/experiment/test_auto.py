@@ -72,6 +72,14 @@ def test_a_cap_below_the_first_batch_is_the_first_batch():
     assert f.batches == [(0, 4)] and (res.reps, res.stopped) == (4, "cap")
 
 
+def test_a_cap_of_one_replication_does_not_claim_precision():
+    """One replication gives no interval, so nothing is measured: that is the cap, not
+    "every headline interval is within its precision"."""
+    res = replicate_until(lambda first, stop: None, lambda: {}, cap=1)
+    assert (res.reps, res.stopped) == (1, "cap")
+    assert "within its precision" not in res.text() and "too few for a 95% interval" in res.text()
+
+
 def test_next_reps_grows_by_at_least_a_step():
     w = {"x": {"half_width": 1.01, "precision": 1.0}}
     assert next_reps(10, w, 5, 40) == 15

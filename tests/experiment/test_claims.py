@@ -87,7 +87,7 @@ def test_a_single_point_without_factors():
     runs = planted_runs()
     res = analyze_claims(runs[runs.point == 0].drop(columns="rate"), [])
     assert res.summary.set_index("claim").loc["C1", "holds"] == 1
-    assert res.by_factor.empty and "C1: holds at 1 of 1 points" in res.render()
+    assert res.by_factor.empty and "C1: holds at 1 of 1 point," in res.render()
 
 
 def test_counts_per_test_as_well_as_per_claim():

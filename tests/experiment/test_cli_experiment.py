@@ -16,7 +16,7 @@ def test_sweep_then_query_json(cli, grid, tmp_path):
     code, stdout, err = cli(["sweep", grid, "--out", out, "--workers", "1"])
     assert code == 0, err
     assert "12 runs: 12 finished now, 0 already finished, 0 failed" in stdout
-    assert "6 design points (grid) x 1 scheme(s)" in err
+    assert "6 design points (grid) x 1 scheme (none: fixed actions) x 2 replications" in err
     code, stdout, err = cli(["query", out, "SELECT point, rep, seed, inquiries FROM runs "
                                            "WHERE rep = 0 ORDER BY point", "--json"])
     assert code == 0, err
@@ -63,6 +63,11 @@ def test_bad_flags_are_usage_errors(cli, grid, tmp_path, extra, option):
 @pytest.mark.parametrize("extra, message", [
     (["--scheduler", "localhost"], "--scheduler: expected an address like tcp://host:8786"),
     (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--workers and --scheduler"),
+    # refused before connecting: Dask's half-built client used to print a traceback at exit
+    (["--scheduler", "foo://bar"], "(schemes tcp, tls, ws, wss, ucx, inproc), found 'foo://bar'"),
+    (["--scheduler", "tcp://127.0.0.1:abc"], "expected a port from 1 to 65535 after the host, "
+                                             "found 'abc'"),
+    (["--scheduler", "tcp://127.0.0.1:70000"], "found '70000'"),
 ])
 def test_bad_scheduler_flags(cli, grid, tmp_path, extra, message):
     code, _, err = cli(["sweep", grid, "--out", tmp_path / "o", *extra])
@@ -94,8 +99,10 @@ def test_another_experiment_in_out_exits_2(cli, grid, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["nowhere", "SELECT 1"], "no such directory"),
     (["{tmp}", "SELECT 1"], "not a sweep's results store"),
+    (["{tmp}/a_file", "SELECT 1"], "found a file"),
 ])
 def test_query_errors_exit_2(cli, tmp_path, args, message):
+    (tmp_path / "a_file").write_text("x")
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     code, _, err = cli(["query", *args])
     assert code == 2 and message in err
@@ -108,6 +115,26 @@ def test_query_sql_error_exits_2(cli, grid, tmp_path):
     assert code == 2 and err.startswith("error: SQL: ") and "nope" in err
 
 
+@pytest.mark.parametrize("sql", ["", "   ", ";", " ; ;", "/* only a comment */"])
+def test_query_without_a_statement_exits_2(cli, grid, tmp_path, sql):
+    out = tmp_path / "o"
+    cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    code, _, err = cli(["query", out, sql])
+    assert code == 2 and err.startswith("error: SQL: expected a statement"), err
+
+
+def test_query_json_prints_every_duckdb_type(cli, grid, tmp_path):
+    out = tmp_path / "o"
+    cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    code, stdout, err = cli(["query", out, "SELECT INTERVAL 1 DAY AS i, 'x'::BLOB AS b, "
+                             "TIME '10:30' AS t, uuid() AS u, 1.5::DECIMAL(10, 2) AS d, "
+                             "[TIME '01:00'] AS l FROM runs LIMIT 1", "--json"])
+    assert code == 0, err
+    [row] = json.loads(stdout)
+    assert row["t"] == "10:30:00" and row["l"] == ["01:00:00"] and row["d"] == 1.5
+    assert row["b"] == "78" and "1 day" in row["i"] and len(row["u"]) == 36
+
+
 def test_register_adds_both_commands():
     import typer
 
@@ -116,3 +143,33 @@ def test_register_adds_both_commands():
     app = typer.Typer()
     register(app)
     assert {c.name for c in app.registered_commands} == {"sweep", "query"}
+
+
+def test_a_damaged_store_is_a_located_error_not_an_internal_one(cli, grid, tmp_path):
+    """Parts are written atomically, but a disk or a hand can still damage a store: the
+    message names the file, exit 2."""
+    out = tmp_path / "o"
+    assert cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])[0] == 0
+    part = sorted((out / "runs").glob("*.parquet"))[0]
+    part.write_bytes(b"garbage")
+    code, _, err = cli(["query", out, "SELECT count(*) FROM runs"])
+    assert code == 2 and err.startswith(f"error: OUT {out}: cannot read the runs parts"), err
+    assert part.name in err
+
+    (out / "experiment.yaml").write_text("x: [\n")
+    code, _, err = cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    assert code == 2 and "experiment.yaml: expected the store's experiment record" in err, err
+    (out / "experiment.yaml").write_text("- a list\n")
+    code, _, err = cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    assert code == 2 and "(a mapping), found list" in err, err
+
+
+def test_query_table_writes_missing_values_as_n_a(cli, grid, tmp_path):
+    """The one missing-value word of every command (issue 12), in text, number and date
+    columns alike."""
+    out = tmp_path / "o"
+    cli(["sweep", grid, "--out", out, "--workers", "1", "--reps", "1"])
+    code, stdout, err = cli(["query", out, "SELECT point, NULL::VARCHAR AS v, NULL::INT AS i, "
+                             "NULL::DOUBLE AS f, NULL::DATE AS d FROM runs WHERE point = 0"])
+    assert code == 0, err
+    assert stdout.split() == ["point", "v", "i", "f", "d", "0", "n/a", "n/a", "n/a", "n/a"]

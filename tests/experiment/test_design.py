@@ -25,6 +25,8 @@ def test_grid_is_every_combination_in_file_order():
                                         "c.d": [0.0, 0.5, 1.0, 0.0, 0.5, 1.0]}
     assert str(d.points["a.b"].dtype) == "int64" and d.unit is None
     assert d.values(4) == {"a.b": 2, "c.d": 0.5}
+    # a whole-number factor stays whole beside a float one (the runs view showed 2.0)
+    assert [type(v) for v in d.values(4).values()] == [int, float]
 
 
 def test_grid_values_of_ranges_and_distributions():
@@ -124,6 +126,18 @@ BAD = [
      "e.yaml:5: levers.demand.daily_volume: expected each key varied once"),
     ("uncertainties:\n  demand.daily_volume: {dist: normal, mean: 300}\n",
      "e.yaml:4: uncertainties.demand.daily_volume.sd: expected mean, sd for a normal factor"),
+    ("schemes: [commission, a/b]\n",
+     "e.yaml:3: schemes.1: expected letters, digits, _, . and - only (it names files), found "
+     "'a/b'"),
+    # refused before any point is built (a 10^10-point grid would never finish loading)
+    ("levers:\n  demand.daily_volume: {low: 1, high: 9, num: 100000}\n"
+     "  behaviour.inertia: {low: 0, high: 0.5, num: 100000}\n",
+     "e.yaml:4: levers.demand.daily_volume: expected at most 1,000,000 design points (split "
+     "the study into several experiments), found 10,000,000,000 (grid: 100,000 x 100,000)"),
+    ("design: {name: sobol, samples: 524288, second_order: true}\nuncertainties:\n"
+     "  demand.daily_volume: {low: 1, high: 9}\n  behaviour.inertia: {low: 0, high: 0.5}\n",
+     "e.yaml:3: design: expected at most 1,000,000 design points (split the study into "
+     "several experiments), found 3,145,728 (sobol: 524,288 samples x 6)"),
 ]
 
 
@@ -135,6 +149,14 @@ def test_bad_experiment_files_give_located_errors(put, tiny, tail, message):
         load_plan(path)
     text = str(err.value).replace(str(path.parent) + "/", "")
     assert message in text, text
+
+
+def test_a_name_that_cannot_name_files_is_refused_in_plain_words(put, tiny):
+    path = put("e.yaml", "scenario: tiny.yaml\nname: my sweep/2\n")
+    with pytest.raises(ConfigError) as err:
+        load_plan(path)
+    assert str(err.value).endswith("e.yaml:2: name: expected letters, digits, _, . and - only "
+                                   "(it names files), found 'my sweep/2'"), str(err.value)
 
 
 def test_missing_scenario_file_is_located(put):

@@ -78,3 +78,54 @@ def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path, cli, wait_u
     for t in ("runs", "daily", "agents"):
         pd.testing.assert_frame_equal(got[t], want[t], check_exact=True, obj=t)
     assert len(got["runs"]) == TOTAL
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_killing_only_the_driver_frees_the_store_and_its_workers_exit(tmp_path, cli,
+                                                                      wait_until):
+    """``kill -9 PID`` of the sweep alone (not its process group): the orphaned pool workers
+    must neither keep the store's lock (a resume would be refused) nor linger."""
+    (tmp_path / "busy.yaml").write_text(SCENARIO)
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(EXPERIMENT)
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "policysim.cli", "sweep", str(exp), "--out", str(out),
+         "--workers", "2"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        wait_until(lambda: _finished(out), "finished run of the sweep", proc)
+        os.kill(proc.pid, signal.SIGKILL)  # the driver only: its workers are orphaned
+        proc.wait(timeout=120)
+
+        code, stdout, err = cli(["sweep", exp, "--out", out, "--resume", "--workers", "1"])
+        assert code == 0, err
+        assert f"{TOTAL} runs:" in stdout
+        wait_until(lambda: not _group_alive(proc.pid), "exit of the orphaned workers")
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert len(tables(out)["runs"]) == TOTAL
+
+
+def test_one_process_cannot_take_a_stores_lock_twice(tmp_path):
+    from policysim.errors import UserError
+    from policysim.results.runstore import RunStore
+
+    store = RunStore(tmp_path / "store")
+    with store.lock():
+        try:
+            with store.lock():
+                raise AssertionError("the second lock was granted")
+        except UserError as err:
+            assert "another sweep is writing to this store" in err.message
+    with store.lock():  # released on exit
+        pass

@@ -133,10 +133,30 @@ def test_the_relative_interval_excludes_0_exactly_when_the_absolute_one_does(see
     assert (rel["mean"] > 0) == (absolute["mean"] > 0)
 
 
+@pytest.mark.parametrize("seed", range(60))
+def test_a_relative_change_from_a_negative_baseline_has_the_sign_of_the_difference(seed):
+    """A loss (profit below 0) that grows is a fall: -12.0k beside (+72.1%) read as a rise.
+    The change is a share of |baseline|, its interval and star agree with the absolute row."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 12))
+    b = -rng.normal(100, 20, n)
+    a = b + rng.choice([-30.0, 0.0, 30.0]) + rng.normal(0, 10, n)
+    absolute = paired([{"x": v} for v in a], [{"x": v} for v in b], lambda k: (None, None))["x"]
+    rel = ratio_ci(a, b)
+    assert rel["mean"] == pytest.approx((a.mean() - b.mean()) / abs(b.mean()))
+    assert (rel["mean"] > 0) == (absolute["mean"] > 0)
+    if math.isnan(rel["ci_low"]):
+        return
+    assert rel["ci_low"] <= rel["mean"] <= rel["ci_high"]
+    assert clear(absolute) == clear(rel)
+
+
 def test_ratio_edge_cases():
     assert math.isnan(ratio_ci([1.0, 2.0], [0.0, 0.0])["mean"])  # baseline 0: no ratio
     one = ratio_ci([2.0], [4.0])
     assert one["mean"] == -0.5 and one["ci_low"] == one["ci_high"] == -0.5
+    loss = ratio_ci([-28.6], [-16.6])  # compare's profit row of a store losing money
+    assert loss["mean"] == pytest.approx(-12.0 / 16.6) and loss["ci_low"] == loss["mean"]
     same = ratio_ci([3.0, 3.0, 3.0], [2.0, 2.0, 2.0])  # all equal: the point
     assert same["ci_low"] == pytest.approx(0.5) and same["ci_high"] == pytest.approx(0.5)
     noisy = ratio_ci([1.0, -1.0, 2.0], [1.0, -1.0, 0.5])  # baseline mean not away from 0

@@ -153,3 +153,28 @@ def test_json_rows_are_plain_json():
     assert json.loads(json.dumps(rows)) == [
         {"a": 1, "b": None, "c": "2026-01-01", "d": "x"},
         {"a": 2, "b": 0.5, "c": None, "d": None}]
+
+
+def test_sensitivity_summary_has_no_scientific_notation():
+    """Morris mu_star of money outcomes runs to tens of thousands, CI half-widths of tiny
+    Sobol samples to hundreds: the console summary writes them as plain numbers."""
+    from policysim.experiment.sweep import Analysis
+
+    table = pd.DataFrame([
+        {"scheme": "commission", "outcome": "profit", "factor": "behaviour.effort_cost",
+         "mu": 4.1e4, "mu_star": 47812.0, "mu_star_conf": 60123.0, "sigma": 1e4},
+        {"scheme": "commission", "outcome": "abandon_rate", "factor": "behaviour.inertia",
+         "mu": 0.0, "mu_star": 0.0177, "mu_star_conf": float("nan"), "sigma": 0.0},
+    ])
+    text = Analysis(table, None, []).render()
+    assert "47,812 +- 60,123" in text and "0.018 +- n/a" in text
+    assert "e+" not in text and "nan" not in text
+
+
+def test_one_point_one_rep_sweep_speaks_in_the_singular(cli, put, tiny, tmp_path):
+    exp = put("one.yaml", "scenario: tiny.yaml\nreps: 1\ndays: 1\n")
+    code, stdout, err = cli(["sweep", exp, "--out", tmp_path / "o", "--workers", "1"])
+    assert code == 0, err
+    assert "1 design point (grid) x 1 scheme (none: fixed actions) x 1 replication = 1 run," \
+        in err
+    assert stdout.startswith("1 run: 1 finished now")

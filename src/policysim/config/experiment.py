@@ -48,9 +48,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from policysim.config.schema import Strict
 
@@ -172,15 +173,26 @@ class Design(Strict):
         return self
 
 
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _plain_name(value: str) -> str:
+    """A name that is also part of a folder or file name (the results store, run ids)."""
+    if not _NAME.fullmatch(value):
+        raise ValueError(f"letters, digits, _, . and - only (it names files), found {value!r}")
+    return value
+
+
+PlainName = Annotated[str, AfterValidator(_plain_name)]
+
+
 class Experiment(Strict):
     """A base scenario, the keys to vary in it, a design, replications and a seed."""
 
-    name: str = Field(default="experiment", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: PlainName = Field(default="experiment", min_length=1)
     description: str = ""
     scenario: str = Field(min_length=1)
-    schemes: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]] | None = Field(
-        default=None, min_length=1
-    )
+    schemes: list[PlainName] | None = Field(default=None, min_length=1)
     levers: dict[str, FactorSpec] = Field(default_factory=dict)
     uncertainties: dict[str, FactorSpec] = Field(default_factory=dict)
     design: Annotated[Design, BeforeValidator(_design_shorthand)] = Design()

@@ -93,6 +93,9 @@ class AutoReps:
         if self.stopped == "precision":
             return (f"--reps auto: {plural(self.reps, 'replication')}; every headline 95% "
                     "interval is within its precision (half-width below the target)")
+        if self.reps < 2:
+            return (f"--reps auto: stopped at the cap of {plural(self.cap, 'replication')}, "
+                    "too few for a 95% interval (raise --max-reps to 10 or more)")
         worst = ", ".join(f"{metric(k).label} +-{_show(k, w['half_width'])} (target "
                           f"+-{_show(k, w['precision'])})" for k, w in self.widths.items()
                           if w["half_width"] > w["precision"])
@@ -167,7 +170,7 @@ def replicate_until(run: Callable[[int, int], None],
     run(0, n)
     while True:
         w = widths()
-        if all(x["half_width"] <= x["precision"] for x in w.values()):
+        if n >= 2 and all(x["half_width"] <= x["precision"] for x in w.values()):
             return AutoReps(n, "precision", cap, w)
         if n >= cap:
             return AutoReps(n, "cap", cap, w)

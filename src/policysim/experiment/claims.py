@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from policysim.experiment.stats import mean_ci
+from policysim.results.measures import plural
 
 HOLDS, FLIPS, UNCLEAR, NO_DATA = "holds", "flips", "unclear", "no data"
 #: The verdict of every claim test, everywhere.
@@ -134,7 +135,8 @@ def _where_mixed(t) -> str:
 
 def _counts(r) -> str:
     """ "holds at 3 of 4 points, flips at 0, unclear at 1, no data at 0"."""
-    return (f"holds at {r['holds']} of {r['points']} points, flips at {r['flips']}, unclear "
+    return (f"holds at {r['holds']} of {plural(int(r['points']), 'point')}, flips at "
+            f"{r['flips']}, unclear "
             f"at {r['unclear']}, no data at {r['no data']}")
 
 

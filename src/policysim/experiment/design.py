@@ -53,8 +53,8 @@ class Design:
 
     def values(self, point: int) -> dict[str, object]:
         """The {key: value} overrides of one point, as Python values."""
-        row = self.points.iloc[point]
-        return {k: python_value(row[k]) for k in self.keys}
+        # column by column: a row of mixed columns would turn a whole number into a float
+        return {k: python_value(self.points[k].iloc[point]) for k in self.keys}
 
 
 def build_design(exp: Experiment, seed: int | None = None) -> Design:

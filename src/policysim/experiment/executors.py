@@ -80,7 +80,8 @@ class LocalPool(Executor):
     def _fresh(self) -> ProcessPoolExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_exit_with_parent,
+                                         initargs=(os.getpid(),))
         return self._pool
 
     def close(self) -> None:
@@ -120,6 +121,24 @@ class LocalPool(Executor):
                                                "in flight")
                 pool = self._fresh()
             fill()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """In a pool worker: exit once the process that started the pool is gone.
+
+    A driver killed with ``kill -9 PID`` cannot shut its pool down, and its idle workers would
+    otherwise wait for work forever.
+    """
+    import signal
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGKILL)  # nothing of this worker's is left to save
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class DaskExecutor(Executor):
@@ -196,6 +215,10 @@ class DaskExecutor(Executor):
                 queue.add(submit(nxt))
 
 
+#: Address schemes of Dask's communication layer.
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+
 def check_flags(workers: int | None = None, scheduler: str | None = None) -> None:
     """Refuse ``--workers`` with ``--scheduler`` and a scheduler that is not an address.
 
@@ -209,6 +232,15 @@ def check_flags(workers: int | None = None, scheduler: str | None = None) -> Non
         if "://" not in scheduler or scheduler.split("://", 1)[1] in ("", ":"):
             raise UserError(f"--scheduler: expected an address like tcp://host:8786, found "
                             f"{scheduler!r}")
+        scheme, rest = scheduler.split("://", 1)
+        if scheme not in _SCHEMES:
+            raise UserError(f"--scheduler: expected an address like tcp://host:8786 (schemes "
+                            f"{', '.join(_SCHEMES)}), found {scheduler!r}")
+        port = rest.rsplit(":", 1)[1] if ":" in rest.rsplit("]", 1)[-1] else None
+        if scheme != "inproc" and port is not None and not (
+                port.isdigit() and 1 <= int(port) <= 65535):
+            raise UserError(f"--scheduler: expected a port from 1 to 65535 after the host, "
+                            f"found {port!r} in {scheduler!r}")
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from policysim.config.schema import Scenario
 from policysim.config.validate import validate_data
 from policysim.config.yamlio import KeyPath, PathError, dotted, read_yaml, set_path
 from policysim.errors import ConfigError, Problem
-from policysim.experiment.design import Design, build_design, python_value
+from policysim.experiment.design import Design, build_design, grid_values, python_value
 from policysim.experiment.runner import Job
 
 #: Bumped when the layout of a results store or the meaning of a run changes.
@@ -38,6 +39,8 @@ _KEY = re.compile(r"^[A-Za-z_]\w*(\.\w+)*$")
 _INDEX = re.compile(r"[0-9]+")
 _RESERVED = {"sim.seed": "seed", "sim.reps": "reps"}
 _MAX_PROBLEMS = 20
+#: The most design points an experiment may have.
+MAX_POINTS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,31 @@ def _check_factors(exp: Experiment, where: _Where) -> None:
                                  "second-order indices", "one factor"))
     if problems:
         raise ConfigError(problems)
+    n, how = _count_points(exp)
+    if n > MAX_POINTS:  # each point's scenario is validated before anything runs
+        section, name, _ = exp.factors()[0]
+        at = ("design",) if ("design",) in where.lines else (section, name)
+        raise ConfigError([where.at(at, f"at most {MAX_POINTS:,} design points (split "
+                                    "the study into several experiments)", f"{n:,} ({how})")])
+
+
+def _count_points(exp: Experiment) -> tuple[int, str]:
+    """How many design points an experiment has, and how that number comes about (before
+    building any: a grid of six 100-value factors is 10^12 points)."""
+    spec, factors = exp.design, [f for _, _, f in exp.factors()]
+    d = len(factors)
+    if spec.name in LISTED:
+        sizes = [len(grid_values(f)) for f in factors]
+        if spec.name == "oat":
+            return 1 + sum(k - 1 for k in sizes), "one at a time: 1 + the sum of (values - 1)"
+        return math.prod(sizes), "grid: " + " x ".join(f"{k:,}" for k in sizes) if sizes \
+            else "grid without factors"
+    if spec.name == "sobol":
+        per = 2 * d + 2 if spec.second_order else d + 2
+        return spec.samples * per, f"sobol: {spec.samples:,} samples x {per}"
+    if spec.name == "morris":
+        return spec.samples * (d + 1), f"morris: {spec.samples:,} trajectories x {d + 1}"
+    return spec.samples, f"{spec.name}: {spec.samples:,} samples"
 
 
 def _schemes(exp: Experiment, base: Scenario, where: _Where) -> list[str | None]:

@@ -18,7 +18,7 @@ above 1, a count below 0). :func:`bounded_ci` keeps it inside:
   (the true mean lies inside it, so the cut interval covers at least as often);
 - all values equal (sd 0): the interval is the point.
 
-A relative change (a / b - 1 of two paired means, :func:`ratio_ci`) gets Fieller's interval
+A relative change ((a - b) / |b| of two paired means, :func:`ratio_ci`) gets Fieller's interval
 (Fieller 1954): every ratio r for which the paired t test of a - r b does not reject. At r = 1
 that test *is* the test of the absolute difference a - b, so the relative interval excludes 0
 exactly when the absolute one does: the star and the two rows always agree. When the
@@ -90,7 +90,8 @@ def bounded_ci(values: Sequence[float], low: float | None = None, high: float | 
 
 
 def ratio_ci(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> dict[str, float]:
-    """Relative change mean(a) / mean(b) - 1 of paired values, with Fieller's interval.
+    """Relative change (mean(a) - mean(b)) / |mean(b)| of paired values (mean(a) / mean(b) - 1
+    when mean(b) > 0), with Fieller's interval: its sign is always that of mean(a) - mean(b).
 
     Pairs with a NaN on either side are left out. Returns {"mean", "ci_low", "ci_high",
     "n"}: NaN mean when mean(b) is 0 or nothing is left; the interval is the point with one
@@ -104,18 +105,22 @@ def ratio_ci(a: Sequence[float], b: Sequence[float], level: float = 0.95) -> dic
         return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": n}
     ma, mb = float(x.mean()), float(y.mean())
     r = ma / mb
+    rel = (r - 1.0) if mb > 0 else (1.0 - r)  # the change as a share of |mean(b)|
     if n < 2:
-        return {"mean": r - 1.0, "ci_low": r - 1.0, "ci_high": r - 1.0, "n": n}
+        return {"mean": rel, "ci_low": rel, "ci_high": rel, "n": n}
     q = t_quantile(n, level) ** 2 / n
     cov = np.cov(x, y, ddof=1)
     saa, sab, sbb = float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])
     # (ma - r mb)^2 <= q (saa - 2 r sab + r^2 sbb)  <=>  A r^2 - 2 B r + C <= 0
     A, B, C = mb * mb - q * sbb, ma * mb - q * sab, ma * ma - q * saa
     if A <= 0.0:
-        return {"mean": r - 1.0, "ci_low": math.nan, "ci_high": math.nan, "n": n}
+        return {"mean": rel, "ci_low": math.nan, "ci_high": math.nan, "n": n}
     root = math.sqrt(max(B * B - A * C, 0.0))
     lo, hi = (B - root) / A, (B + root) / A
-    return {"mean": r - 1.0, "ci_low": min(lo, r) - 1.0, "ci_high": max(hi, r) - 1.0, "n": n}
+    lo, hi = min(lo, r), max(hi, r)
+    if mb < 0:  # 1 - r: a loss growing from -16.6k to -28.6k is -72%, not +72%
+        return {"mean": rel, "ci_low": 1.0 - hi, "ci_high": 1.0 - lo, "n": n}
+    return {"mean": rel, "ci_low": lo - 1.0, "ci_high": hi - 1.0, "n": n}
 
 
 def clear(ci: dict[str, float]) -> bool:

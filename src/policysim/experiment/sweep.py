@@ -32,6 +32,7 @@ import pandas as pd
 from policysim.experiment.plan import STORE_FORMAT, Plan, Run, run_id, scenario_hash
 from policysim.experiment.executors import Executor, InProcess
 from policysim.experiment.runner import Job
+from policysim.results.measures import plain
 from policysim.results.runstore import RunStore
 
 
@@ -269,7 +270,8 @@ class Analysis:
                        f"(+- 95% CI half-width; every outcome and factor in sensitivity.csv):")
             for _, r in top.sort_values(["scheme", "outcome"]).iterrows():
                 label = f"{r['scheme']}/{r['outcome']}" if r["scheme"] else r["outcome"]
-                out.append(f"  {label:<40} {r['factor']:<40} {r[key]:.3g} +- {r[conf]:.2g}")
+                out.append(f"  {label:<40} {r['factor']:<40} {plain(r[key])} +- "
+                           f"{plain(r[conf])}")
         if self.claims is not None:
             out += ["claims:", *("  " + line for line in self.claims.render().splitlines())]
         if self.files:

@@ -22,6 +22,7 @@ with a manifest entry; a part left by a killed sweep is never read):
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import re
 from pathlib import Path
@@ -39,6 +40,9 @@ _ORDER = {"runs": "point, scheme, rep", "daily": "point, scheme, rep, day",
 
 def _store(out: str | Path) -> RunStore:
     store = RunStore(out)
+    if store.root.exists() and not store.root.is_dir():
+        raise UserError(f"OUT {store.root}: expected a sweep's results store (a directory), "
+                        "found a file")
     if not store.root.is_dir():
         raise UserError(f"OUT {store.root}: no such directory")
     if not store.is_store():
@@ -69,9 +73,16 @@ def connect(out: str | Path, views: tuple[str, ...] = VIEWS):
         files = ", ".join(_quote(str(store.part(table, r))) for r in runs)
         rel = f"SELECT * FROM read_parquet([{files}], union_by_name=true)"
         try:
-            con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY {_ORDER[table]}")
-        except duckdb.BinderException:  # e.g. no run has any agent row: no period column
-            con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY point, scheme, rep")
+            try:
+                con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY {_ORDER[table]}")
+            except duckdb.BinderException:  # e.g. no run has any agent row: no period column
+                con.execute(f"CREATE VIEW {table} AS {rel} ORDER BY point, scheme, rep")
+        except duckdb.Error as err:  # a part damaged after it was written (disk, hand edits)
+            con.close()
+            first = str(err).strip().splitlines()[0]
+            raise UserError(f"OUT {store.root}: cannot read the {table} parts ({first}); "
+                            "delete that run's manifest/<run>.json and rerun the sweep to "
+                            "redo it") from None
     if "manifest" in views:
         manifest = pd.DataFrame([{k: v for k, v in finished[r].items()
                                   if not isinstance(v, dict)} for r in runs])
@@ -93,9 +104,15 @@ def query(out: str | Path, sql: str) -> pd.DataFrame:
     """
     import duckdb
 
+    if not sql.strip().strip(";").strip():
+        raise UserError("SQL: expected a statement (e.g. \"SELECT * FROM runs\"), found nothing")
     con = connect(out, mentioned(sql))
     try:
-        return con.execute(sql).df()
+        result = con.execute(sql)
+        if result is None:  # only comments or empty statements: nothing ran
+            raise UserError("SQL: expected a statement (e.g. \"SELECT * FROM runs\"), found "
+                            f"none in {sql!r}")
+        return result.df()
     except duckdb.Error as err:
         raise UserError(f"SQL: {str(err).strip()}") from None
     finally:
@@ -113,7 +130,7 @@ def tables(out: str | Path) -> dict[str, pd.DataFrame]:
 
 def json_rows(df: pd.DataFrame) -> list[dict]:
     """Rows as JSON-ready dicts: NaN and nulls become None, numpy values plain Python,
-    dates ISO text."""
+    dates ISO text, bytes hex, times, intervals, UUIDs and other types their text."""
     return [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
@@ -132,6 +149,14 @@ def _plain(v: object) -> object:
         return [_plain(x) for x in v]
     if isinstance(v, dict):
         return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).hex()
+    if isinstance(v, (dt.time, dt.timedelta, pd.Timedelta)):
+        return str(v)  # DuckDB TIME and INTERVAL: '10:00:00', '1 days 00:00:00'
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if not isinstance(v, (str, int, float, bool)):
+        return str(v)  # UUID and any other type JSON has no word for
     return v
 
 

@@ -38,6 +38,9 @@ import pandas as pd
 from policysim.errors import UserError
 
 TABLES = ("runs", "daily", "agents")
+
+#: Stores whose write lock this process holds (see :meth:`RunStore.lock`).
+_HELD: set[str] = set()
 _UMASK: int | None = None
 
 
@@ -109,11 +112,23 @@ class RunStore:
         """The stored experiment record (experiment.yaml)."""
         from ruamel.yaml import YAML
 
+        from ruamel.yaml import YAMLError
+
+        path = self.root / "experiment.yaml"
         try:
-            return YAML(typ="safe", pure=True).load((self.root / "experiment.yaml").read_text())
+            record = YAML(typ="safe", pure=True).load(path.read_text())
         except FileNotFoundError:
             raise UserError(f"{self.root}: not a sweep's results store (no experiment.yaml)") \
                 from None
+        except (OSError, UnicodeDecodeError, YAMLError) as err:
+            raise UserError(f"{path}: expected the store's experiment record, found an "
+                            f"unreadable file ({type(err).__name__}); move the store aside or "
+                            "choose another --out") from None
+        if not isinstance(record, dict):
+            raise UserError(f"{path}: expected the store's experiment record (a mapping), "
+                            f"found {type(record).__name__}; move the store aside or choose "
+                            "another --out")
+        return record
 
     def part(self, table: str, run: str) -> Path:
         return self.root / table / f"{run}.parquet"
@@ -196,24 +211,38 @@ class RunStore:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the store's write lock (one sweep at a time); clear debris of killed sweeps."""
+        """Hold the store's write lock (one sweep at a time); clear debris of killed sweeps.
+
+        A POSIX record lock (``lockf``) belongs to this process alone: worker processes forked
+        while it is held do not hold it, so a sweep killed with ``kill -9 PID`` frees its store
+        at once even while its orphaned pool workers are still finishing.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
+        key = os.path.realpath(self.root)
+        if key in _HELD:  # record locks do not exclude this process from itself
+            raise UserError(f"--out {self.root}: another sweep is writing to this store; "
+                            "wait for it or choose another --out")
         fh = open(self.root / ".lock", "a+")
+        held = False
         try:
             try:
                 import fcntl
 
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.lockf(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except ImportError:  # not POSIX: no lock
                 pass
             except OSError:
                 raise UserError(f"--out {self.root}: another sweep is writing to this store; "
                                 "wait for it or choose another --out") from None
+            _HELD.add(key)
+            held = True
             for t in (*TABLES, "manifest", "failed"):
                 for tmp in (self.root / t).glob(".*.tmp") if (self.root / t).is_dir() else []:
                     tmp.unlink(missing_ok=True)
             yield
         finally:
+            if held:
+                _HELD.discard(key)
             fh.close()
 
     def commit(self, run: str, tables: dict[str, pd.DataFrame], manifest: dict) -> None:
