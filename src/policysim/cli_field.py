@@ -75,6 +75,8 @@ def field(
         if bad or not ids:
             raise UserError(f"--studies: expected study ids from {', '.join(known)}, found "
                             f"{bad[0] if bad else studies!r}")
+        if len(set(ids)) != len(ids):
+            raise UserError(f"--studies: each study once, found {ids}")
         chosen = [F.study(i) for i in ids]
     rows = F.run_field(chosen, n, settings, workers)
     if json_:

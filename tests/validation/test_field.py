@@ -194,6 +194,12 @@ def test_unknown_study_is_exit_code_2(cli):
     check_user_error(code, out, err, ["'nope'", "shearer2004"], "--studies")
 
 
+def test_a_study_named_twice_is_exit_code_2(cli):
+    code, out, err = cli(["validate", "field", "--studies", "shearer2004, shearer2004"])
+    check_user_error(code, out, err, ["each study once", "'shearer2004', 'shearer2004'"],
+                     "--studies")
+
+
 def test_json_has_the_issue_s_keys(cli):
     code, out, err = cli(["validate", "field", "--studies", "shearer2004", "--reps", "2",
                           "--set", "sim.days=30", "--workers", "1", "--json"])
