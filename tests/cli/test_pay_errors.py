@@ -46,6 +46,7 @@ def test_bad_scheme_is_located(case, tmp_path, capsys):
 @pytest.mark.parametrize("flags,needle", [
     (["--schemes", "commission,nope"], "unknown scheme 'nope'"),
     (["--baseline", "nope"], "--baseline: unknown scheme 'nope'"),
+    (["--baseline", ""], "--baseline: unknown scheme ''"),
     (["--schemes", ","], "--schemes: expected comma-separated scheme names"),
 ])
 def test_unknown_scheme_on_the_cli(flags, needle, tmp_path, capsys):
