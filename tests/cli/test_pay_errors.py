@@ -20,7 +20,11 @@ SCHEMES = {
                               "      - {day: 45, scheme: a}", ":8: schemes.s.schedule.1.day",
                               "below the horizon sim.days=30"),
     "switch_to_unknown": ("  s:\n    schedule:\n      - {day: 0, scheme: ghost}",
-                          "schemes.s.schedule", "'ghost'"),
+                          ":6: schemes.s.schedule.0.scheme", "none defined, found 'ghost'"),
+    "second_switch_to_unknown": ("  a: {base_salary: 1}\n  s:\n    schedule:\n"
+                                 "      - {day: 0, scheme: a}\n      - {day: 9, scheme: ghost}",
+                                 ":8: schemes.s.schedule.1.scheme",
+                                 "one of ['a'], found 'ghost'"),
     "schedule_with_components": ("  a: {base_salary: 1}\n  s: {base_salary: 5, schedule: [{day: 0, scheme: a}]}",
                                  "schemes.s", "no components beside it"),
 }
