@@ -100,3 +100,8 @@ def test_a_scheme_without_variable_pay_keeps_factor_1_beside_temp_staff_and_over
     flat = doc["schemes"]["flat"]["metrics"]
     assert flat["temp_staff_cost"]["mean"] > 0 and flat["overtime_days"]["mean"] > 0
     assert doc["cost_scale"] == {"flat": 1.0}
+    # its cost cannot be matched: said, not left to a reader of the factors
+    assert any(w.startswith("--equal-cost: flat's labour cost stays ") and
+               "outside the 1% promised: it has no variable pay to scale" in w
+               for w in doc["warnings"]), doc["warnings"]
+    assert "warning: --equal-cost: flat's labour cost stays" in err

@@ -138,6 +138,25 @@ def equal_cost_compare(scn: Scenario, names: list[str], baseline: str,
     return result
 
 
+#: The labour-cost gap an equal-cost comparison promises (issue 13): wider gaps are warned of.
+PROMISED = 0.01
+
+
+def cost_warnings(result: Comparison) -> list[str]:
+    """A warning for each scheme whose labour cost could not be brought within 1% of the
+    baseline's (no variable pay to scale, or its base salary alone costs more or less)."""
+    notes = []
+    for name, search in (result.cost_search or {}).items():
+        if abs(search.gap) <= PROMISED:
+            continue
+        why = ("it has no variable pay to scale" if len(search.steps) == 1 else
+               f"its variable pay x {search.factor:.3f} is the nearest the search came")
+        notes.append(f"--equal-cost: {name}'s labour cost stays {search.gap:+.1%} from "
+                     f"{result.baseline}'s, outside the 1% promised: {why}; it is compared at "
+                     "unequal cost")
+    return notes
+
+
 def check_equal_cost(auto) -> None:
     """``--equal-cost`` searches on a fixed set of replications (not ``--reps auto``)."""
     if auto is not None:
