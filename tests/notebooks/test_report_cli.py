@@ -78,6 +78,9 @@ BAD = [
         "switch day below the horizon sim.days=10, found day 50",
     ),
     (["--notebook", "policy_switch", "-p", "switch_scheme", "x"], "policy_switch: give -p current"),
+    # as `policysim validate field --reps`: one replication gives no paired interval
+    (["--notebook", "field_evidence", "-p", "reps", "1"],
+     "-p reps: expected a whole number of at least 2 or None, found 1"),
 ]
 
 
