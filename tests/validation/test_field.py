@@ -181,6 +181,20 @@ def test_a_fit_file_with_an_unknown_setting_is_one_located_error(cli, tmp_path):
                      f"{bad}:4:")
 
 
+def test_a_fit_candidate_the_scenario_refuses_is_one_located_error_before_any_run(
+        cli, tmp_path, monkeypatch):
+    """A candidate value out of its setting's range is refused when the file is read; it
+    used to surface only after the defaults' point had run (minutes of runs lost)."""
+    monkeypatch.setattr(FF, "run_field", lambda *a, **k: pytest.fail("a point ran"))
+    bad = tmp_path / "fit.yaml"
+    bad.write_text("name: f\nparameters:\n  behaviour.effort_cost: [450]\n"
+                   "  behaviour.temperature: [60, -5]\n")
+    code, out, err = cli(["validate", "field", "--fit", bad])
+    check_user_error(code, out, err, ["parameters.behaviour.temperature",
+                                      "expected a number greater than 0, found -5"],
+                     f"{bad}:4:")
+
+
 # --- CLI ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("reps", ["1", "0", "x", "1001"])
