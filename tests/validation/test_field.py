@@ -195,6 +195,13 @@ def test_a_fit_candidate_the_scenario_refuses_is_one_located_error_before_any_ru
                      f"{bad}:4:")
 
 
+def test_studies_with_fit_is_refused_not_ignored(cli, monkeypatch):
+    monkeypatch.setattr(FF, "run_field", lambda *a, **k: pytest.fail("a point ran"))
+    code, out, err = cli(["validate", "field", "--fit", ROOT / "experiments" /
+                          "behaviour_fit.yaml", "--studies", "shearer2004"])
+    check_user_error(code, out, err, ["not with --fit", "'shearer2004'"], "--studies")
+
+
 # --- CLI ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("reps", ["1", "0", "x", "1001"])
