@@ -243,7 +243,9 @@ def compare(
 ) -> None:
     """Run each scheme on the same buyers and print paired differences from the baseline."""
     from policysim.experiment.compare import compare_schemes, pick_schemes, pay_by_tenure
-    from policysim.experiment.equal_cost import check_equal_cost, equal_cost_compare
+    from policysim.experiment.equal_cost import (
+        check_equal_cost, cost_warnings, equal_cost_compare,
+    )
     from policysim.results.plausibility import result_warnings, scenario_warnings
 
     auto = _auto(reps, precision, max_reps)
@@ -265,6 +267,7 @@ def compare(
 
         write_tables(out, [o.plain() for o in result.outcomes], scn)
     notes += _few_reps(result.reps, json_)
+    notes += _warn(cost_warnings(result))
     for name, m in result.metrics.items():
         notes += _warn(result_warnings(scn, m, name))
     if json_:

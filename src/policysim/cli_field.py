@@ -51,6 +51,10 @@ def field(
     if fit is not None:
         from policysim.validation import field_fit as FF
 
+        if studies is not None:  # it would be ignored: say so rather than run other studies
+            raise UserError(f"--studies: not with --fit (a fit runs the in-sample studies "
+                            f"and, with out_of_sample, all others), found {studies!r}")
+
         spec = FF.load_fit(fit)
         if n is not None:
             spec = spec.model_copy(update={"reps": n})
@@ -75,6 +79,8 @@ def field(
         if bad or not ids:
             raise UserError(f"--studies: expected study ids from {', '.join(known)}, found "
                             f"{bad[0] if bad else studies!r}")
+        if len(set(ids)) != len(ids):
+            raise UserError(f"--studies: each study once, found {ids}")
         chosen = [F.study(i) for i in ids]
     rows = F.run_field(chosen, n, settings, workers)
     if json_:

@@ -177,3 +177,14 @@ def test_app_command_refuses_a_bad_scenario_before_serving(cli, tmp_path):
     assert (code, out) == (2, "")
     assert err.strip() == (f"error: {bad}:2: demand.daily_volume: expected a number of at least "
                            "0, found -5 (int)")
+
+
+@pytest.mark.parametrize("host,needle", [
+    ("", "--host: expected a host name or address (127.0.0.1: this machine only), found ''"),
+    ("::1", "--host: expected a host name or IPv4 address (the page server cannot take an "
+            "IPv6 address), found '::1'"),
+])
+def test_app_command_refuses_a_host_it_cannot_serve_on(cli, host, needle):
+    """An empty or IPv6 --host once ended in an internal error (exit 1) from Bokeh."""
+    code, out, err = cli(["app", "--host", host, "--port", "1"])
+    assert (code, out, err.strip()) == (2, "", f"error: {needle}")

@@ -20,7 +20,11 @@ SCHEMES = {
                               "      - {day: 45, scheme: a}", ":8: schemes.s.schedule.1.day",
                               "below the horizon sim.days=30"),
     "switch_to_unknown": ("  s:\n    schedule:\n      - {day: 0, scheme: ghost}",
-                          "schemes.s.schedule", "'ghost'"),
+                          ":6: schemes.s.schedule.0.scheme", "none defined, found 'ghost'"),
+    "second_switch_to_unknown": ("  a: {base_salary: 1}\n  s:\n    schedule:\n"
+                                 "      - {day: 0, scheme: a}\n      - {day: 9, scheme: ghost}",
+                                 ":8: schemes.s.schedule.1.scheme",
+                                 "one of ['a'], found 'ghost'"),
     "schedule_with_components": ("  a: {base_salary: 1}\n  s: {base_salary: 5, schedule: [{day: 0, scheme: a}]}",
                                  "schemes.s", "no components beside it"),
 }
@@ -46,6 +50,7 @@ def test_bad_scheme_is_located(case, tmp_path, capsys):
 @pytest.mark.parametrize("flags,needle", [
     (["--schemes", "commission,nope"], "unknown scheme 'nope'"),
     (["--baseline", "nope"], "--baseline: unknown scheme 'nope'"),
+    (["--baseline", ""], "--baseline: unknown scheme ''"),
     (["--schemes", ","], "--schemes: expected comma-separated scheme names"),
 ])
 def test_unknown_scheme_on_the_cli(flags, needle, tmp_path, capsys):

@@ -199,6 +199,33 @@ def test_error_at_a_mapping_an_override_created_names_the_option(tmp_path):
     assert str(path) not in str(err)
 
 
+class Section(Base):
+    review: int = 6
+    levels: list[int]
+
+
+class WithSection(Base):
+    demand: Demand
+    ladder: Section | None = None
+
+
+def test_missing_key_of_a_section_an_override_created_names_the_option(tmp_path):
+    """``--set ladder.review=3`` on a file without a ladder creates the section without its
+    required ``levels``: the option is to blame, not the file (which once got the problem,
+    without a line)."""
+    path = write(tmp_path, GOOD.split("teams:")[0])
+    with pytest.raises(ConfigError) as err:
+        load_model(WithSection, path, ["ladder.review=3"])
+    assert [str(p) for p in err.value.problems] == [
+        "--set ladder.review=3: ladder.levels: expected a value (this key is required), "
+        "found nothing"]
+    path.write_text(GOOD.split("teams:")[0] + "ladder: {review: 2}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:  # the file wrote the section: its line
+        load_model(WithSection, path, ["ladder.review=3"])
+    assert [(p.file, p.line, p.key) for p in err.value.problems] == [
+        (str(path), 5, "ladder.levels")]
+
+
 def test_file_errors_still_located_with_overrides(tmp_path):
     path, err = problems_of(tmp_path, GOOD.replace("agents: 3", "agents: 0"), ["seed=5"])
     assert [(p.file, p.line, p.key) for p in err.problems] == [(str(path), 9, "teams.1.agents")]

@@ -79,3 +79,29 @@ def test_variable_pay_scale_scales_all_but_base_salary():
     schedule = {"a": spec, "s": SchemeSpec(schedule=[{"day": 0, "scheme": "a"}],
                                           variable_pay_scale=2.0)}
     assert scheme_at(schedule, "s", 5).pay(m, ctx).tolist() == doubled.tolist()
+
+
+def test_a_scheme_without_variable_pay_keeps_factor_1_beside_temp_staff_and_overtime(
+        tmp_path, cli):
+    """Temporary staff and all-hands overtime are labour cost that no factor scales: a flat
+    salary has nothing to scale, so its factor stays 1 (it was once 'matched' by a factor on
+    pay it does not have, because those costs counted as variable pay)."""
+    store = (STORE.replace("days: 30, reps: 2", "days: 10, reps: 1")
+             .replace("events: []", "events: [{name: rush, date: 2026-01-03, days: 2, "
+                                    "multiplier: 3.0, all_hands: true}]")
+             .replace("schemes:\n", "rota: {days_on: 2, days_off: 1}\n"
+                      "temp_staff: [{event: rush, per_shift: 2}]\nschemes:\n  flat: {base_salary: 1500}\n"))
+    path = tmp_path / "eq.yaml"
+    path.write_text(store)
+    code, out, err = cli(["compare", path, "--equal-cost", "--schemes", "commission,flat",
+                          "--baseline", "commission", "--workers", "1", "--json"])
+    assert code == 0, err
+    doc = json.loads(out)
+    flat = doc["schemes"]["flat"]["metrics"]
+    assert flat["temp_staff_cost"]["mean"] > 0 and flat["overtime_days"]["mean"] > 0
+    assert doc["cost_scale"] == {"flat": 1.0}
+    # its cost cannot be matched: said, not left to a reader of the factors
+    assert any(w.startswith("--equal-cost: flat's labour cost stays ") and
+               "outside the 1% promised: it has no variable pay to scale" in w
+               for w in doc["warnings"]), doc["warnings"]
+    assert "warning: --equal-cost: flat's labour cost stays" in err

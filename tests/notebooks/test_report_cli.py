@@ -88,6 +88,9 @@ BAD = [
     (["--notebook", "validation", "-p", "loads", ""], "-p loads: expected comma-separated"),
     (["--notebook", "validation", "-p", "loads", "0.5,abc"], "found '0.5,abc'"),
     (["--notebook", "validation", "-p", "loads", "-1"], "greater than 0"),
+    # as `policysim validate field --reps`: one replication gives no paired interval
+    (["--notebook", "field_evidence", "-p", "reps", "1"],
+     "-p reps: expected a whole number of at least 2 or None, found 1"),
 ]
 
 

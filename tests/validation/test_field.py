@@ -181,6 +181,27 @@ def test_a_fit_file_with_an_unknown_setting_is_one_located_error(cli, tmp_path):
                      f"{bad}:4:")
 
 
+def test_a_fit_candidate_the_scenario_refuses_is_one_located_error_before_any_run(
+        cli, tmp_path, monkeypatch):
+    """A candidate value out of its setting's range is refused when the file is read; it
+    used to surface only after the defaults' point had run (minutes of runs lost)."""
+    monkeypatch.setattr(FF, "run_field", lambda *a, **k: pytest.fail("a point ran"))
+    bad = tmp_path / "fit.yaml"
+    bad.write_text("name: f\nparameters:\n  behaviour.effort_cost: [450]\n"
+                   "  behaviour.temperature: [60, -5]\n")
+    code, out, err = cli(["validate", "field", "--fit", bad])
+    check_user_error(code, out, err, ["parameters.behaviour.temperature",
+                                      "expected a number greater than 0, found -5"],
+                     f"{bad}:4:")
+
+
+def test_studies_with_fit_is_refused_not_ignored(cli, monkeypatch):
+    monkeypatch.setattr(FF, "run_field", lambda *a, **k: pytest.fail("a point ran"))
+    code, out, err = cli(["validate", "field", "--fit", ROOT / "experiments" /
+                          "behaviour_fit.yaml", "--studies", "shearer2004"])
+    check_user_error(code, out, err, ["not with --fit", "'shearer2004'"], "--studies")
+
+
 # --- CLI ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("reps", ["1", "0", "x", "1001"])
@@ -192,6 +213,12 @@ def test_bad_reps_is_exit_code_2(cli, reps):
 def test_unknown_study_is_exit_code_2(cli):
     code, out, err = cli(["validate", "field", "--studies", "shearer2004,nope"])
     check_user_error(code, out, err, ["'nope'", "shearer2004"], "--studies")
+
+
+def test_a_study_named_twice_is_exit_code_2(cli):
+    code, out, err = cli(["validate", "field", "--studies", "shearer2004, shearer2004"])
+    check_user_error(code, out, err, ["each study once", "'shearer2004', 'shearer2004'"],
+                     "--studies")
 
 
 def test_json_has_the_issue_s_keys(cli):

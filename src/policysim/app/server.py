@@ -18,6 +18,17 @@ def scenarios_dir() -> Path:
     return here if here.is_dir() else Path.cwd() / "scenarios"
 
 
+def check_host(host: str) -> None:
+    """Refuse a ``--host`` the page server cannot listen on: an empty one, or an IPv6
+    address (Bokeh's list of allowed page origins takes only names and IPv4 addresses)."""
+    if not host.strip():
+        raise UserError(f"--host: expected a host name or address (127.0.0.1: this machine "
+                        f"only), found {host!r}")
+    if ":" in host:
+        raise UserError(f"--host: expected a host name or IPv4 address (the page server "
+                        f"cannot take an IPv6 address), found {host!r}")
+
+
 def serve(scenario: Path | None, host: str, port: int, runs_dir: Path | None = None) -> None:
     """Serve the page at http://HOST:PORT/ (blocks).
 
@@ -30,6 +41,7 @@ def serve(scenario: Path | None, host: str, port: int, runs_dir: Path | None = N
     Raises:
         UserError: Panel is not installed, or the scenario file is invalid.
     """
+    check_host(host)
     try:
         import panel as pn
     except ImportError:

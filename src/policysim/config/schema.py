@@ -431,13 +431,14 @@ class Scenario(Strict):
         self._routing_weights(names)
         check_staffing(self)
         for name, spec in self.schemes.items():
-            for switch in spec.schedule or []:
+            for i, switch in enumerate(spec.schedule or []):
                 target = self.schemes.get(switch.scheme)
                 if target is None or target.schedule is not None:
                     plain = sorted(k for k, v in self.schemes.items() if v.schedule is None)
                     raise ValueError(
-                        f"schemes.{name}.schedule: a scheme with components, one of {plain}, "
-                        f"found {switch.scheme!r}"
+                        f"schemes.{name}.schedule.{i}.scheme: a scheme with components, "
+                        f"{f'one of {plain}' if plain else 'none defined'}, found "
+                        f"{switch.scheme!r}"
                     )
             for i, switch in enumerate(spec.schedule or []):
                 if switch.day < self.sim.days:

@@ -210,11 +210,15 @@ def _locate(
     sources: Mapping[KeyPath, str],
 ) -> Problem:
     """Make a problem at ``path``: from a ``--set`` if one set it (or, when the file does not
-    write ``path``, made it by setting a key below it), else the nearest line."""
+    write ``path`` or a section above it, made it by setting a key below that: ``--set
+    ladder.review_months=3`` on a file without a ladder is to blame for its missing levels),
+    else the nearest line."""
     prefixes = [path[:n] for n in range(len(path), 0, -1)]
     override = next((sources[p] for p in prefixes if p in sources), None)
-    if override is None and path not in lines:
-        override = next((t for p, t in sources.items() if p[: len(path)] == path), None)
+    for q in prefixes:
+        if override is not None or q in lines:
+            break
+        override = next((t for p, t in sources.items() if p[: len(q)] == q), None)
     if override is not None:
         return Problem(None, None, dotted(path), expected, found, override=override)
     line = next((lines[p] for p in prefixes if p in lines), None)

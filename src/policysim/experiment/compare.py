@@ -201,7 +201,7 @@ def pick_schemes(scn: Scenario, schemes: str | None, baseline: str | None,
             raise UserError(f"{fs}: unknown scheme {n!r}; the scenario defines {known}")
     if len(set(names)) != len(names):
         raise UserError(f"{fs}: each scheme once, found {names}")
-    base = baseline or names[0]
+    base = names[0] if baseline is None else baseline
     if base not in scn.schemes:
         raise UserError(f"{fb}: unknown scheme {base!r}; the scenario defines {known}")
     if base not in names:

@@ -14,6 +14,7 @@ and ``out_dir``; ``None`` for ``reps``/``days``/``seed`` means "as the scenario 
 from __future__ import annotations
 
 import math
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,8 +171,10 @@ NOTEBOOKS: dict[str, list[Param]] = {
               "the store's roster table"),
         Param("payroll", "str", "", "the store's payroll table (empty: none)"),
     ],
-    "field_evidence": [
-        *_common("scenarios/field/lazear2000.yaml", auto=False),
+    "field_evidence": [  # at least 2 replications, as `policysim validate field --reps`:
+        # a study's effect needs a paired interval
+        *[dataclasses.replace(p, minimum=2) if p.name == "reps" else p
+          for p in _common("scenarios/field/lazear2000.yaml", auto=False)],
         Param("studies", "str", "", "comma-separated study ids of policysim.validation.field "
               "(empty: all)"),
     ],

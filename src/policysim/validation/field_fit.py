@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from policysim.config.validate import validate_data
 from policysim.config.yamlio import read_yaml
-from policysim.errors import UserError
+from policysim.errors import ConfigError, UserError
 from policysim.validation.field import FIELD_DIR, STUDIES, Study, run_field
 
 #: Scenario sections whose numeric settings a fit may vary.
@@ -132,7 +132,27 @@ def load_fit(path: Path) -> FitSpec:
                             f"{' or '.join(FITTABLE)} (docs/model.md), found {key!r}")
         if not values:
             raise UserError(f"{where}: expected at least one candidate value, found none")
+        for value in values:  # a candidate the scenario refuses: before any point runs
+            if (expected := _refused(key, value)) is not None:
+                raise UserError(f"{where}: expected {expected}, found {value:g}")
     return spec
+
+
+def _refused(key: str, value: float) -> str | None:
+    """What the scenario schema expects of ``key`` when it refuses ``value``, else None."""
+    from policysim.config.schema import Scenario
+
+    data: dict = {}
+    node = data
+    *head, last = key.split(".")
+    for part in head:
+        node = node.setdefault(part, {})
+    node[last] = value
+    try:
+        validate_data(Scenario, data, "fit")
+    except ConfigError as err:
+        return err.problems[0].expected
+    return None
 
 
 def fit(spec: FitSpec, workers: int = 1, folder=FIELD_DIR, log=None,
