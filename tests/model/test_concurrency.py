@@ -133,6 +133,24 @@ def test_a_load_change_costs_at_most_one_timeout_per_agent():
     assert len(f.done) == 5 and a.work == []
 
 
+def test_a_very_fast_load_still_finishes_its_chats():
+    """At a per-chat speed of 1e6 the rounding of the clock (about 1e-11 s at 1e5 s) is
+    worth more work than FINISH_TOL; the chat must still finish rather than fire a zero
+    delay timeout for ever (found with validate chat --per-chat-rates 1,1e6). Counted in
+    event steps, not time."""
+    f = Floor(speed=[0.0, 1.0, 1e6])
+    rng = np.random.default_rng(1)
+    t = 0.0
+    for _ in range(200):
+        t += rng.exponential(600.0)
+        f.at(t, float(rng.exponential(60.0)))
+    steps = 0
+    while f.env.peek() < math.inf and steps < 10_000:
+        f.env.step()
+        steps += 1
+    assert len(f.done) == 200 and f.agent.open == 0 and f.agent.work == []
+
+
 # ------------------------------------------------------------------- engine level
 @pytest.mark.parametrize("table", [[1.0, 0.7, 0.5], None])
 def test_saturated_agent_serves_at_k_times_the_speed_of_its_full_load(table):

@@ -79,7 +79,8 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["{f}:4: teams.0.lead: expected no unknown keys (allowed: name, agents)"]),
     ("misspelt_top_level_key", "sim:\n  days: 2\nshift:\n  - {name: a, start: 8, end: 16}\n", [],
      ["{f}:3: shift: expected no unknown keys", "shifts", "found the key 'shift'"]),
-    ("non_string_key", "sim:\n  days: 1\ntrue: 1\n", [], ["{f}:", "found True (bool)"]),
+    ("non_string_key", "sim:\n  days: 1\ntrue: 1\n", [],
+     ["{f}:3: true: expected keys written as text", "found the key true (bool)"]),
     ("duplicate_key_in_flow_mapping", "teams:\n  - {name: A, agents: 1, agents: 2}\n", [],
      ["{f}:2: teams.0.agents: expected each key once, found 'agents' again (first on line 2)"]),
     ("duplicate_scheme_name",
@@ -424,6 +425,20 @@ KNOWN_BUGS = [
                  ["--set sim.days=!!int 1.5: sim.days"], id="explicit_int_tag_in_set"),
     pytest.param("hex_integer_of_4000_digits", "sim:\n  days: 0x" + "f" * 4000 + "\n", [],
                  ["{f}:2: sim.days"], id="hex_integer_of_4000_digits"),
+    # keys that are not text: pydantic spells them in its own way (1.5 as '1.5', true as 1),
+    # so they were shown as "expected Keys should be strings", null and 1.5 without a line
+    # and, with any --set given, blamed on that --set
+    pytest.param("null_key", "name: x\nnull: 3\n", ["--days", "2"],
+                 ["{f}:2: null: expected keys written as text", "found the key null"],
+                 id="null_key"),
+    pytest.param("float_key", "name: x\n1.5: 3\n", ["--days", "2"],
+                 ["{f}:2: 1.5: expected keys written as text", "found the key 1.5 (float)"],
+                 id="float_key"),
+    pytest.param("bool_key_nested", "name: x\ndemand:\n  true: 3\n", [],
+                 ["{f}:3: demand.true: expected keys written as text", "the key true (bool)"],
+                 id="bool_key_nested"),
+    pytest.param("int_key", "name: x\n1: 3\n", [],
+                 ["{f}:2: 1: expected keys written as text", "the key 1 (int)"], id="int_key"),
 ]
 
 

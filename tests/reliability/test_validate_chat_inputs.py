@@ -70,3 +70,30 @@ def test_chain_too_large(capsys, user_error):
     argv[argv.index("--cap") + 1] = "12"
     code, out, err = run(argv, capsys)
     user_error(code, out, err, ["states"], "--agents")
+
+
+@pytest.mark.parametrize("command", [
+    ["validate", "chat", "--agents", "1", "--cap", "2", "--per-chat-rates", "1,0.8"],
+    ["validate", "erlang-a", "--agents", "1", "--service-rate", "1"],
+])
+def test_customers_that_take_too_long_to_arrive(command, capsys, user_error):
+    """A slow arrival rate with the default --customers needs more days than a run may last:
+    one located message, not pydantic's internal error (both validate commands)."""
+    code, out, err = run([*command, "--arrival-rate", "0.0001", "--patience-rate", "0.5"],
+                         capsys)
+    user_error(code, out, err, ["take 1388890 days", "--arrival-rate at least",
+                                "--customers at most 525"], "--customers")
+
+
+@pytest.mark.parametrize("command", [
+    ["validate", "chat", "--cap", "2", "--per-chat-rates", "0.05,0.03"],
+    ["validate", "erlang-a", "--service-rate", "0.05"],
+])
+def test_a_year_and_more_of_arrivals_runs(command, capsys):
+    """6000 customers at 0.01/min take 418 days (more than a 366-day pay period): it runs."""
+    code, out, err = run([*command, "--agents", "1", "--arrival-rate", "0.01",
+                          "--patience-rate", "0.02", "--customers", "6000", "--reps", "2",
+                          "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["params"]["days"] == 418

@@ -143,6 +143,11 @@ def _describe(err: Any, model_cls: type[BaseModel], data: object) -> tuple[KeyPa
             home = dotted((*path[:-1], homes[0], path[-1]))
             found += f", which belongs under {homes[0]!r}: {home}"
         return path, expected, found
+    if kind == "invalid_key":  # a key that is not text; pydantic's loc spells it its own way
+        parent = _key_path(err["loc"][:-1], data, missing=False)
+        kind_name = "null" if value is None else type(value).__name__
+        return ((*parent, value), "keys written as text (quote them)",
+                f"the key {dotted((value,))} ({kind_name})")
     if kind in ("literal_error", "enum"):
         head, _, tail = ctx["expected"].rpartition(" or ")
         return path, f"one of {head}, {tail}" if head else tail, _show(value)

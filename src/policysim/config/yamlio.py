@@ -55,7 +55,9 @@ class _Bad(Exception):
 
 def dotted(path: Sequence[str | int]) -> str:
     """Return a key path as the dotted text users write, e.g. ``teams.1.agents``."""
-    return ".".join(str(part) for part in path)
+    spell = {True: "true", False: "false", None: "null"}  # keys as YAML writes them
+    return ".".join(spell[part] if part is None or isinstance(part, bool) else str(part)
+                    for part in path)
 
 
 def read_yaml(path: str | Path) -> tuple[object, dict[KeyPath, int]]:

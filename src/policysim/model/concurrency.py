@@ -34,7 +34,9 @@ import simpy
 from policysim.model.agents import Agent
 
 #: A chat counts as finished within this much work (s) of its finishing virtual time: the
-#: timeout's time is rounded, so V may stop a hair short of the head.
+#: timeout's time is rounded, so V may stop a hair short of the head. (At very high speeds
+#: the rounding of ``now`` can leave more than this; a chat whose finishing time rounds to
+#: now counts as finished too.)
 FINISH_TOL = 1e-6
 
 
@@ -91,8 +93,11 @@ class LiveWork:
             return  # superseded by an earlier timeout
         a.due = math.inf
         self.advance(a)
-        work, done = a.work, []
-        while work and work[0][0] <= a.vclock + FINISH_TOL:
+        work, done, now, v = a.work, [], self.env.now, self.speed[a.open]
+        # finished: within FINISH_TOL of work, or so close that no later time could be set
+        # (at a high speed the rounding of now exceeds FINISH_TOL: it would fire for ever)
+        while work and (work[0][0] <= a.vclock + FINISH_TOL
+                        or now + (work[0][0] - a.vclock) / v <= now):
             done.append(heappop(work)[2])
         for chat in done:
             self._finished(a, chat)

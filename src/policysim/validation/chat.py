@@ -186,7 +186,7 @@ def chat_scenario(agents: int, cap: int, lam: float, rates: list[float], theta: 
     patience = {"dist": "infinite"} if theta == 0 else {"dist": "exponential", "mean_s": 60.0 / theta}
     return Scenario.model_validate({
         "name": "chat-ctmc",
-        "sim": {"days": days, "period_days": max(1, days)},
+        "sim": {"days": days, "period_days": min(max(1, days), 366)},
         "demand": {
             "daily_volume": lam * 1440.0, "hour_profile": [1.0] * 24,
             "weekday_factor": [1.0] * 7, "events": [], "patience": patience,

@@ -10,17 +10,34 @@ from __future__ import annotations
 
 import math
 
+from policysim.errors import UserError
 from policysim.experiment.runner import Job, run_jobs
 from policysim.experiment.stats import mean_ci
 from policysim.validation.chat import chat_exact, chat_scenario
 from policysim.validation.erlang import erlang_a, erlang_scenario
+
+MAX_DAYS = 3650  # the longest horizon a scenario may have (sim.days)
+
+
+def sim_days(customers: int, lam: float) -> int:
+    """Days to simulate: the warm-up day and enough days for ``customers`` arrivals."""
+    days = 1 + math.ceil(customers / (lam * 1440.0))
+    if days > MAX_DAYS:
+        most = int((MAX_DAYS - 1) * lam * 1440.0)
+        raise UserError(
+            f"--customers: {customers} customers at --arrival-rate {lam:g}/min take {days} days "
+            f"to arrive, more than the {MAX_DAYS} a run may last; give --arrival-rate at least "
+            f"{customers / ((MAX_DAYS - 1) * 1440.0):.3g}"
+            + (f" or --customers at most {most}" if most >= 100 else "")
+        )
+    return days
 
 
 def check_erlang(c: int, lam: float, mu: float, theta: float, customers: int, reps: int,
                  seed: int, workers: int = 1) -> dict:
     """Simulated and exact P(wait>0), P(abandon), mean wait (minutes) of M/M/c+M."""
     exact = erlang_a(c, lam, mu, theta)
-    days = 1 + math.ceil(customers / (lam * 1440.0))
+    days = sim_days(customers, lam)
     scn = erlang_scenario(c, lam, mu, theta, days)
     outcomes = run_jobs([Job(scn, r, seed, days) for r in range(reps)], workers)
     sims = {"p_wait": [], "p_abandon": [], "mean_wait_min": []}
@@ -50,7 +67,7 @@ def check_chat(agents: int, cap: int, lam: float, rates: list[float], theta: flo
     agent of the degenerate chat store (``validation.chat``), measured as for Erlang-A; open
     chats per agent are the time average of the engine's ``open_chat_area_s`` over agents."""
     exact = chat_exact(agents, cap, lam, rates, theta)
-    days = 1 + math.ceil(customers / (lam * 1440.0))
+    days = sim_days(customers, lam)
     scn = chat_scenario(agents, cap, lam, rates, theta, days)
     outcomes = run_jobs([Job(scn, r, seed, days) for r in range(reps)], workers)
     sims = {"p_wait": [], "p_abandon": [], "mean_wait": [], "mean_chats_per_agent": []}
