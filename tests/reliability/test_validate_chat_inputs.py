@@ -97,3 +97,23 @@ def test_a_year_and_more_of_arrivals_runs(command, capsys):
     assert code == 0, err
     doc = json.loads(out)
     assert doc["params"]["days"] == 418
+
+
+def test_intervals_stay_inside_what_each_measure_can_take():
+    """Two replications with P(abandon) 0 and 0.05: the plain t interval is 0.025 +- 12.7 x
+    0.025, far below 0; the reported one stays in [0, 1], and open chats per agent in
+    [0, cap], around the same mean and standard error."""
+    from policysim.experiment.stats import mean_ci
+    from policysim.validation.check import _intervals
+
+    sims = {"p_abandon": [0.0, 0.05], "p_wait": [0.9, 0.999], "mean_wait": [0.0, 0.4],
+            "mean_chats_per_agent": [1.9, 2.0]}
+    out = _intervals(sims, {"p_abandon": 1.0, "p_wait": 1.0, "mean_wait": None,
+                            "mean_chats_per_agent": 2.0})
+    assert mean_ci(sims["p_abandon"])["ci_low"] < 0  # what used to be printed
+    for key, highs in (("p_abandon", 1.0), ("p_wait", 1.0), ("mean_wait", None),
+                       ("mean_chats_per_agent", 2.0)):
+        ci, plain = out[key], mean_ci(sims[key])
+        assert 0.0 <= ci["ci_low"] <= ci["mean"] <= ci["ci_high"]
+        assert highs is None or ci["ci_high"] <= highs
+        assert ci["mean"] == plain["mean"] and ci["se"] == plain["se"]

@@ -12,7 +12,7 @@ import math
 
 from policysim.errors import UserError
 from policysim.experiment.runner import Job, run_jobs
-from policysim.experiment.stats import mean_ci
+from policysim.experiment.stats import bounded_ci
 from policysim.validation.chat import chat_exact, chat_scenario
 from policysim.validation.erlang import erlang_a, erlang_scenario
 
@@ -31,6 +31,18 @@ def sim_days(customers: int, lam: float) -> int:
             + (f" or --customers at most {most}" if most >= 100 else "")
         )
     return days
+
+
+def _intervals(sims: dict[str, list[float]], highs: dict[str, float | None]) -> dict:
+    """{"mean", "ci_low", "ci_high", "se"} of each simulated measure over replications, the
+    interval kept inside what the measure can take (at least 0; at most ``highs[name]``:
+    1 for a probability, the cap for open chats per agent): with few replications a plain t
+    interval of a small probability reaches below 0 (``bounded_ci``)."""
+    out = {}
+    for k, x in sims.items():
+        ci = bounded_ci(x, 0.0, highs[k])
+        out[k] = {kk: float(ci[kk]) for kk in ("mean", "ci_low", "ci_high", "se")}
+    return out
 
 
 def check_erlang(c: int, lam: float, mu: float, theta: float, customers: int, reps: int,
@@ -54,8 +66,7 @@ def check_erlang(c: int, lam: float, mu: float, theta: float, customers: int, re
         "params": {"agents": c, "arrival_rate": lam, "service_rate": mu, "patience_rate": theta,
                    "customers": customers, "reps": reps, "seed": seed, "warmup_days": 1,
                    "days": days},
-        "simulated": {k: {kk: v[kk] for kk in ("mean", "ci_low", "ci_high", "se")}
-                      for k, v in ((k, mean_ci(x)) for k, x in sims.items())},
+        "simulated": _intervals(sims, {"p_wait": 1.0, "p_abandon": 1.0, "mean_wait_min": None}),
         "analytic": {"p_wait": exact.p_wait, "p_abandon": exact.p_abandon,
                      "mean_wait_min": exact.mean_wait_min},
     }
@@ -85,8 +96,8 @@ def check_chat(agents: int, cap: int, lam: float, rates: list[float], theta: flo
                    "per_chat_rates": list(rates), "patience_rate": theta,
                    "customers": customers, "reps": reps, "seed": seed, "warmup_days": 1,
                    "days": days, "chain_states": exact.states},
-        "simulated": {k: {kk: float(v[kk]) for kk in ("mean", "ci_low", "ci_high", "se")}
-                      for k, v in ((k, mean_ci(x)) for k, x in sims.items())},
+        "simulated": _intervals(sims, {"p_wait": 1.0, "p_abandon": 1.0, "mean_wait": None,
+                                       "mean_chats_per_agent": float(cap)}),
         "exact": {"p_wait": exact.p_wait, "p_abandon": exact.p_abandon,
                   "mean_wait": exact.mean_wait,
                   "mean_chats_per_agent": exact.mean_chats_per_agent},
