@@ -427,7 +427,8 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"error: {err.message}", err=True)
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
-        typer.echo("interrupted: finished work is kept where it was written", err=True)
+        typer.echo("interrupted: what was already written to disk (an --out folder, a sweep's "
+                   "store, a report's folder) is kept; nothing else was saved", err=True)
         sys.exit(130)
     except Exception as err:  # click usage errors and anything unexpected
         usage, exits = _click_exceptions()
