@@ -38,6 +38,9 @@ METRICS: dict[str, bool] = {
     "quality": True,  # audited chat quality, 0-1
     "transfers_given": True,  # chats handed to colleagues on overload
 }
+#: The metrics that are totals over the period (they grow with its length); the others are
+#: shares, means or rates, the same over a short period as over a long one.
+PERIOD_TOTALS: frozenset[str] = frozenset({"served", "sales", "transfers_given"})
 MetricName = Literal[
     "served", "first_response_s", "first_response_platform_s", "reply_within_30s",
     "reply_within_180s", "reply_within_30s_agent", "reply_within_180s_agent", "reply_rate",

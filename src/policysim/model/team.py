@@ -136,8 +136,10 @@ class PaidTeam(StaticTeam):
         members = [by_id[r["agent"]] for r in records]
         payroll.audit(self.scn, records, members, self._audit)
         metrics = payroll.period_metrics(records)
+        P = self.scn.sim.period_days
+        length = (day + 1 - period * P) / P  # below 1 when the horizon cuts the period short
         pay = payroll.pay_period(self.scn, self.paying(day, members), records, members, metrics,
-                                 self.n_teams)
+                                 self.n_teams, length)
         if engine.staffing is not None:  # days off worked on all-hands days (model/rota.py)
             pay = engine.staffing.pay_overtime(self.scheme(day), records, members, pay)
         self.beliefs.remember(engine, records, members, metrics)
