@@ -55,8 +55,10 @@ PrecisionOpt = Annotated[Optional[list[str]], typer.Option(
     help="With --reps auto: the 95% half-width to reach, in the metric's unit (a share as a "
          "fraction) or as a percentage of the baseline (revenue=2%); repeatable. Defaults: "
          "docs/howto.md.")]
-MaxRepsOpt = Annotated[int, typer.Option(
-    "--max-reps", min=1, max=10000, help="With --reps auto: the most replications to run.")]
+MaxRepsOpt = Annotated[Optional[int], typer.Option(
+    "--max-reps", min=1, max=10000,
+    help="With --reps auto: the most replications to run (default 40).")]
+MAX_REPS = 40  #: the cap of --reps auto without --max-reps
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", min=0, help="Base random seed.")]
 SetOpt = Annotated[
     Optional[list[str]],
@@ -69,15 +71,18 @@ WorkersOpt = Annotated[
 ]
 
 
-def _auto(reps: Optional[str], precision: list[str] | None, max_reps: int):
-    """The ``--reps auto`` settings (None for a fixed number); ``--precision`` needs auto."""
+def _auto(reps: Optional[str], precision: list[str] | None, max_reps: int | None):
+    """The ``--reps auto`` settings (None for a fixed number); ``--precision`` and
+    ``--max-reps`` need auto (given without it they would be silently ignored)."""
     from policysim.experiment.auto import AutoSpec, parse_precision
 
     if reps != "auto":
         if precision:
             raise UserError("--precision: only with --reps auto")
+        if max_reps is not None:
+            raise UserError("--max-reps: only with --reps auto")
         return None
-    return AutoSpec(parse_precision(precision), cap=max_reps)
+    return AutoSpec(parse_precision(precision), cap=MAX_REPS if max_reps is None else max_reps)
 
 
 def _few_reps(n: int, quiet: bool) -> list[str]:
@@ -165,7 +170,7 @@ def run(
     workers: WorkersOpt = None,
     scheme: Annotated[Optional[str], typer.Option("--scheme", help="Pay scheme in force.")] = None,
     precision: PrecisionOpt = None,
-    max_reps: MaxRepsOpt = 40,
+    max_reps: MaxRepsOpt = None,
     records: Annotated[Optional[Path], typer.Option("--records", help="Directory for per-chat records (docs/data.md), one subfolder per replication.")] = None,
 ) -> None:
     """Run replications of one scenario and print its metrics with 95% CIs."""
@@ -238,7 +243,7 @@ def compare(
     json_: JsonOpt = False,
     workers: WorkersOpt = None,
     precision: PrecisionOpt = None,
-    max_reps: MaxRepsOpt = 40,
+    max_reps: MaxRepsOpt = None,
     equal_cost: Annotated[bool, typer.Option("--equal-cost", help="Scale each scheme's variable pay to cost what the baseline does.")] = False,
 ) -> None:
     """Run each scheme on the same buyers and print paired differences from the baseline."""

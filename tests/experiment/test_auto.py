@@ -133,6 +133,8 @@ def test_auto_stops_on_precision_and_says_so(tiny, cli):
     (["--reps", "lots"], "Invalid value for '--reps'"),
     (["--reps", "0"], "Invalid value for '--reps'"),
     (["--reps", "3", "--precision", "revenue=2%"], "--precision: only with --reps auto"),
+    (["--reps", "3", "--max-reps", "5"], "--max-reps: only with --reps auto"),
+    (["--max-reps", "5"], "--max-reps: only with --reps auto"),  # was silently ignored
     (["--reps", "auto", "--precision", "revenue"], "expected METRIC=VALUE"),
 ])
 def test_bad_reps_and_precision_are_refused(tiny, cli, args, says):
