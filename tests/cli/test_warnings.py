@@ -102,6 +102,19 @@ def test_commission_rate_above_a_fifth_is_warned(rate, warned):
         assert "(write 0.01 for 1%)" in notes[0]
 
 
+@pytest.mark.parametrize("teams, winners, warned", [(3, 2, False), (3, 3, True), (2, 5, True),
+                                                    (1, 1, True)])
+def test_a_contest_every_team_wins_is_warned(teams, winners, warned):
+    scn = scenario(teams=[{"name": f"T{i}", "agents": 2} for i in range(teams)],
+                   schemes={"g": {"base_salary": 3000,
+                                  "contest": {"prize_per_member": 1000, "winners": winners}}})
+    notes = scenario_warnings(scn)
+    assert bool(notes) is warned
+    if warned:
+        assert notes[0].startswith(f"schemes.g.contest.winners: {winners} of {teams} team")
+        assert "every team wins every period" in notes[0]
+
+
 def test_a_switch_on_a_period_boundary_is_not_warned():
     scn = scenario(schemes={"s": {"schedule": [{"day": 0, "scheme": "commission"},
                                                {"day": 30, "scheme": "flat"}]}})

@@ -17,6 +17,9 @@ The bounds (docs/model.md, "Plausibility warnings"; set by issue 12, no source g
 - negative profit (the gross margin on sales does not cover labour and hiring);
 - abandonment above 50% (half the buyers leave before a first reply).
 
+A group contest whose ``winners`` are at least the number of teams is warned about too: every
+team wins every period, so the "contest" is a flat bonus and nobody competes for it.
+
 A switch of schedule inside a pay period is also warned about: the model pays the whole
 period under the scheme in force on the period's last day (model/payroll.py), while agents
 chose that period's actions under the scheme in force at its start.
@@ -47,6 +50,13 @@ def scenario_warnings(scn: Scenario) -> list[str]:
                 f"schemes.{name}.commission.rate: {rate:g} pays {rate:.0%} of sales as "
                 f"commission; stores pay a few percent, and above {MAX_COMMISSION_RATE:g} "
                 f"({MAX_COMMISSION_RATE:.0%}) is implausible (write 0.01 for 1%)"
+            )
+        if spec.contest is not None and spec.contest.winners >= len(scn.teams):
+            out.append(
+                f"schemes.{name}.contest.winners: {spec.contest.winners} of "
+                f"{len(scn.teams)} team{'s' if len(scn.teams) != 1 else ''} win, so every "
+                "team wins every period: the prize is a flat bonus nobody competes for "
+                "(winners below the number of teams makes it a contest)"
             )
         out.extend(_split_periods(scn, name))
     return out
