@@ -51,7 +51,10 @@ def test_bad_scheme_is_located(case, tmp_path, capsys):
     (["--schemes", "commission,nope"], "unknown scheme 'nope'"),
     (["--baseline", "nope"], "--baseline: unknown scheme 'nope'"),
     (["--baseline", ""], "--baseline: unknown scheme ''"),
-    (["--schemes", ","], "--schemes: expected comma-separated scheme names"),
+    (["--schemes", ","], "--schemes: expected comma-separated scheme names, found nothing"),
+    # a name left out by mistake used to be dropped silently
+    (["--schemes", "commission,,commission"], "found an empty name in 'commission,,commission'"),
+    (["--schemes", "commission,"], "found an empty name in 'commission,'"),
 ])
 def test_unknown_scheme_on_the_cli(flags, needle, tmp_path, capsys):
     path = tmp_path / "s.yaml"

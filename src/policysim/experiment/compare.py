@@ -193,9 +193,12 @@ def pick_schemes(scn: Scenario, schemes: str | None, baseline: str | None,
     fs, fb = flags
     if not known:
         raise UserError(f"{scn.name}: the scenario defines no schemes to compare (key 'schemes')")
-    names = known if schemes is None else [s.strip() for s in schemes.split(",") if s.strip()]
-    if not names:
+    names = known if schemes is None else [s.strip() for s in schemes.split(",")]
+    if not any(names):
         raise UserError(f"{fs}: expected comma-separated scheme names, found nothing")
+    if not all(names):  # 'a,,b' or 'a,': a name left out by mistake
+        raise UserError(f"{fs}: expected comma-separated scheme names, found an empty name "
+                        f"in {schemes!r}")
     for n in names:
         if n not in scn.schemes:
             raise UserError(f"{fs}: unknown scheme {n!r}; the scenario defines {known}")
