@@ -104,11 +104,11 @@ def test_intervals_stay_inside_what_each_measure_can_take():
     0.025, far below 0; the reported one stays in [0, 1], and open chats per agent in
     [0, cap], around the same mean and standard error."""
     from policysim.experiment.stats import mean_ci
-    from policysim.validation.check import _intervals
+    from policysim.validation.check import simulated_intervals
 
     sims = {"p_abandon": [0.0, 0.05], "p_wait": [0.9, 0.999], "mean_wait": [0.0, 0.4],
             "mean_chats_per_agent": [1.9, 2.0]}
-    out = _intervals(sims, {"p_abandon": 1.0, "p_wait": 1.0, "mean_wait": None,
+    out = simulated_intervals(sims, {"p_abandon": 1.0, "p_wait": 1.0, "mean_wait": None,
                             "mean_chats_per_agent": 2.0})
     assert mean_ci(sims["p_abandon"])["ci_low"] < 0  # what used to be printed
     for key, highs in (("p_abandon", 1.0), ("p_wait", 1.0), ("mean_wait", None),

@@ -33,7 +33,7 @@ def sim_days(customers: int, lam: float) -> int:
     return days
 
 
-def _intervals(sims: dict[str, list[float]], highs: dict[str, float | None]) -> dict:
+def simulated_intervals(sims: dict[str, list[float]], highs: dict[str, float | None]) -> dict:
     """{"mean", "ci_low", "ci_high", "se"} of each simulated measure over replications, the
     interval kept inside what the measure can take (at least 0; at most ``highs[name]``:
     1 for a probability, the cap for open chats per agent): with few replications a plain t
@@ -66,7 +66,8 @@ def check_erlang(c: int, lam: float, mu: float, theta: float, customers: int, re
         "params": {"agents": c, "arrival_rate": lam, "service_rate": mu, "patience_rate": theta,
                    "customers": customers, "reps": reps, "seed": seed, "warmup_days": 1,
                    "days": days},
-        "simulated": _intervals(sims, {"p_wait": 1.0, "p_abandon": 1.0, "mean_wait_min": None}),
+        "simulated": simulated_intervals(sims, {"p_wait": 1.0, "p_abandon": 1.0,
+                                                "mean_wait_min": None}),
         "analytic": {"p_wait": exact.p_wait, "p_abandon": exact.p_abandon,
                      "mean_wait_min": exact.mean_wait_min},
     }
@@ -96,8 +97,9 @@ def check_chat(agents: int, cap: int, lam: float, rates: list[float], theta: flo
                    "per_chat_rates": list(rates), "patience_rate": theta,
                    "customers": customers, "reps": reps, "seed": seed, "warmup_days": 1,
                    "days": days, "chain_states": exact.states},
-        "simulated": _intervals(sims, {"p_wait": 1.0, "p_abandon": 1.0, "mean_wait": None,
-                                       "mean_chats_per_agent": float(cap)}),
+        "simulated": simulated_intervals(sims, {"p_wait": 1.0, "p_abandon": 1.0,
+                                                "mean_wait": None,
+                                                "mean_chats_per_agent": float(cap)}),
         "exact": {"p_wait": exact.p_wait, "p_abandon": exact.p_abandon,
                   "mean_wait": exact.mean_wait,
                   "mean_chats_per_agent": exact.mean_chats_per_agent},
