@@ -42,7 +42,8 @@ def _stamp(out: Path, run: str) -> list[tuple[int, int]]:
     return [(f.stat().st_ino, f.stat().st_mtime_ns) for f in files]
 
 
-def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path, cli, wait_until):
+def _start_sweep(tmp_path, stderr=subprocess.DEVNULL):
+    """Start the test's sweep (2 workers) in its own process group; (experiment, store, proc)."""
     (tmp_path / "busy.yaml").write_text(SCENARIO)
     exp = tmp_path / "exp.yaml"
     exp.write_text(EXPERIMENT)
@@ -50,8 +51,13 @@ def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path, cli, wait_u
     proc = subprocess.Popen(
         [sys.executable, "-m", "policysim.cli", "sweep", str(exp), "--out", str(out),
          "--workers", "2"],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=stderr,
         start_new_session=True)  # its own process group: the pool's workers die with it
+    return exp, out, proc
+
+
+def test_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path, cli, wait_until):
+    exp, out, proc = _start_sweep(tmp_path, subprocess.PIPE)
     try:
         # kill as soon as the first run is finished (its manifest is written last)
         wait_until(lambda: _finished(out), "finished run of the sweep", proc)
@@ -92,15 +98,7 @@ def test_killing_only_the_driver_frees_the_store_and_its_workers_exit(tmp_path, 
                                                                       wait_until):
     """``kill -9 PID`` of the sweep alone (not its process group): the orphaned pool workers
     must neither keep the store's lock (a resume would be refused) nor linger."""
-    (tmp_path / "busy.yaml").write_text(SCENARIO)
-    exp = tmp_path / "exp.yaml"
-    exp.write_text(EXPERIMENT)
-    out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policysim.cli", "sweep", str(exp), "--out", str(out),
-         "--workers", "2"],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+    exp, out, proc = _start_sweep(tmp_path)
     try:
         wait_until(lambda: _finished(out), "finished run of the sweep", proc)
         os.kill(proc.pid, signal.SIGKILL)  # the driver only: its workers are orphaned
