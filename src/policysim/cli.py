@@ -310,9 +310,9 @@ def _plain(x):
 def validate_chat(
     agents: Annotated[int, typer.Option("--agents", min=1, max=5000, help="Number of identical agents N.")],
     cap: Annotated[int, typer.Option("--cap", min=1, max=20, help="Most chats an agent holds, K.")],
-    arrival_rate: Annotated[float, typer.Option("--arrival-rate", min=1e-9, help="Arrivals per minute.")],
+    arrival_rate: Annotated[float, typer.Option("--arrival-rate", help="Arrivals per minute.")],
     per_chat_rates: Annotated[str, typer.Option("--per-chat-rates", help="r1,...,rK: per-chat service rate per minute while an agent holds k chats.")],
-    patience_rate: Annotated[float, typer.Option("--patience-rate", min=0.0, help="Abandonments per minute of queueing; 0 = nobody leaves.")],
+    patience_rate: Annotated[float, typer.Option("--patience-rate", help="Abandonments per minute of queueing; 0 = nobody leaves.")],
     customers: Annotated[int, typer.Option("--customers", min=100, max=100_000_000, help="Customers per replication.")] = 200_000,
     reps: Annotated[int, typer.Option("--reps", min=2, max=1000, help="Replications.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Base random seed.")] = 1,
@@ -350,9 +350,9 @@ def validate_chat(
 @validate_app.command("erlang-a")
 def validate_erlang_a(
     agents: Annotated[int, typer.Option("--agents", min=1, max=5000, help="Number of agents c.")],
-    arrival_rate: Annotated[float, typer.Option("--arrival-rate", min=1e-9, help="Arrivals per minute.")],
-    service_rate: Annotated[float, typer.Option("--service-rate", min=1e-9, help="Services per minute per agent.")],
-    patience_rate: Annotated[float, typer.Option("--patience-rate", min=0.0, help="Abandonments per minute of waiting; 0 = Erlang-C.")],
+    arrival_rate: Annotated[float, typer.Option("--arrival-rate", help="Arrivals per minute.")],
+    service_rate: Annotated[float, typer.Option("--service-rate", help="Services per minute per agent.")],
+    patience_rate: Annotated[float, typer.Option("--patience-rate", help="Abandonments per minute of waiting; 0 = Erlang-C.")],
     customers: Annotated[int, typer.Option("--customers", min=100, max=100_000_000, help="Customers per replication.")] = 200_000,
     reps: Annotated[int, typer.Option("--reps", min=2, max=1000, help="Replications.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Base random seed.")] = 1,
@@ -360,12 +360,12 @@ def validate_erlang_a(
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, max=512, help="Worker processes (default: 1).")] = None,
 ) -> None:
     """Simulate M/M/c+M through the engine and compare with exact Erlang-A (or Erlang-C)."""
+    from policysim.validation.chat import check_rate
     from policysim.validation.check import check_erlang
 
-    for name, value in (("--arrival-rate", arrival_rate), ("--service-rate", service_rate),
-                        ("--patience-rate", patience_rate)):
-        if not math.isfinite(value):
-            raise UserError(f"{name}: expected a finite number, found {value}")
+    check_rate("--arrival-rate", arrival_rate)
+    check_rate("--service-rate", service_rate)
+    check_rate("--patience-rate", patience_rate, zero=True)
     res = check_erlang(agents, arrival_rate, service_rate, patience_rate, customers, reps, seed,
                        workers=workers or 1)
     if json_:

@@ -117,3 +117,32 @@ def test_intervals_stay_inside_what_each_measure_can_take():
         assert 0.0 <= ci["ci_low"] <= ci["mean"] <= ci["ci_high"]
         assert highs is None or ci["ci_high"] <= highs
         assert ci["mean"] == plain["mean"] and ci["se"] == plain["se"]
+
+
+@pytest.mark.parametrize("command", [
+    ["validate", "chat", "--agents", "2", "--cap", "2", "--per-chat-rates", "1,0.8"],
+    ["validate", "erlang-a", "--agents", "2", "--service-rate", "1"],
+])
+@pytest.mark.parametrize("flag,value,fragment", [
+    ("--arrival-rate", "nan", "expected a finite number, found nan"),
+    ("--arrival-rate", "inf", "expected a finite number, found inf"),
+    ("--arrival-rate", "0", "expected a number greater than 0, found 0"),
+    ("--arrival-rate", "-1", "expected a number greater than 0, found -1"),
+    ("--patience-rate", "nan", "expected a finite number, found nan"),
+    ("--patience-rate", "-0.5", "expected a number of at least 0, found -0.5"),
+])
+def test_rates_that_are_not_numbers_or_not_positive(command, flag, value, fragment, capsys,
+                                                    user_error):
+    """nan is named as nan (it used to read 'greater than or equal to 1e-9'), in both
+    validate commands."""
+    rates = {"--arrival-rate": "1", "--patience-rate": "1", flag: value}
+    code, out, err = run([*command, *(x for kv in rates.items() for x in kv)], capsys)
+    user_error(code, out, err, [fragment], flag)
+
+
+@pytest.mark.parametrize("value,fragment", [("nan", "finite number, found nan"),
+                                            ("0", "greater than 0, found 0")])
+def test_erlang_service_rate(value, fragment, capsys, user_error):
+    code, out, err = run(["validate", "erlang-a", "--agents", "2", "--arrival-rate", "1",
+                          "--patience-rate", "1", "--service-rate", value], capsys)
+    user_error(code, out, err, [fragment], "--service-rate")

@@ -59,19 +59,24 @@ class ChatResult:
     states: int
 
 
+def check_rate(name: str, value: float, zero: bool = False) -> None:
+    """Raise :class:`UserError` naming flag ``name`` unless ``value`` is a finite number
+    greater than 0 (at least 0 if ``zero``): nan and inf are named as such."""
+    if not math.isfinite(value):
+        raise UserError(f"{name}: expected a finite number, found {value}")
+    if value < 0 or (value == 0 and not zero):
+        least = "of at least 0" if zero else "greater than 0"
+        raise UserError(f"{name}: expected a number {least}, found {value:g}")
+
+
 def check_chat_params(agents: int, cap: int, lam: float, rates: list[float], theta: float) -> None:
     """Raise :class:`UserError` (naming the CLI flag) if the degenerate store is ill-posed."""
-    for name, value in (("--arrival-rate", lam), ("--patience-rate", theta)):
-        if not math.isfinite(value):
-            raise UserError(f"{name}: expected a finite number, found {value}")
+    check_rate("--arrival-rate", lam)
+    check_rate("--patience-rate", theta, zero=True)
     if agents < 1:
         raise UserError(f"--agents: expected an integer of at least 1, found {agents}")
     if cap < 1:
         raise UserError(f"--cap: expected an integer of at least 1, found {cap}")
-    if lam <= 0:
-        raise UserError(f"--arrival-rate: expected a number greater than 0, found {lam}")
-    if theta < 0:
-        raise UserError(f"--patience-rate: expected a number of at least 0, found {theta}")
     if len(rates) != cap:
         raise UserError(
             f"--per-chat-rates: expected {cap} rates (one per load 1..--cap), found {len(rates)}"
