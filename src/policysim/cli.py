@@ -415,6 +415,26 @@ def main(argv: list[str] | None = None) -> None:
     # a shell that starts us in the background may leave SIGINT ignored: Ctrl-C (or kill -INT)
     # must still stop a run cleanly, keeping what is already written
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # SIGTERM (kill PID, a job scheduler's stop) ends a run the way Ctrl-C does, so that
+    # what is written is kept and a report's Jupyter kernels are shut down, not orphaned
+    terminated = []
+
+    def _terminate(signum, frame):
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        old_term = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        old_term = None
+    try:
+        _main(argv, terminated)
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+def _main(argv: list[str] | None, terminated: list) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:
@@ -432,9 +452,10 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"error: {err.message}", err=True)
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
-        typer.echo("interrupted: what was already written to disk (an --out folder, a sweep's "
-                   "store, a report's folder) is kept; nothing else was saved", err=True)
-        sys.exit(130)
+        typer.echo(f"{'terminated' if terminated else 'interrupted'}: what was already "
+                   "written to disk (an --out folder, a sweep's store, a report's folder) is "
+                   "kept; nothing else was saved", err=True)
+        sys.exit(143 if terminated else 130)
     except Exception as err:  # click usage errors and anything unexpected
         usage, exits = _click_exceptions()
         if isinstance(err, usage):

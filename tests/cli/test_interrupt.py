@@ -1,15 +1,19 @@
-"""Ctrl-C during `run --out` stops cleanly and keeps every finished replication (issue 7).
+"""Ctrl-C (or SIGTERM) during `run --out` stops cleanly and keeps every finished replication
+(issue 7); SIGTERM to `report` shuts its Jupyter kernel down.
 
-Ctrl-C is sent once two replications are on disk (an event waited on, bounded by 120 s), not
-after a fixed sleep."""
+The signal is sent once two replications are on disk (or the kernel is running): an event
+waited on, bounded by 120 s, not after a fixed sleep."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 SCENARIO = """
 name: slow
@@ -20,7 +24,9 @@ shifts: [{name: day, start: "08:00", end: "24:00"}]
 """
 
 
-def test_ctrl_c_keeps_finished_replications(tmp_path, wait_until):
+@pytest.mark.parametrize("sig,code,word", [(signal.SIGINT, 130, "interrupted"),
+                                           (signal.SIGTERM, 143, "terminated")])
+def test_ctrl_c_keeps_finished_replications(sig, code, word, tmp_path, wait_until):
     path = tmp_path / "slow.yaml"
     path.write_text(SCENARIO)
     out = tmp_path / "out"
@@ -31,10 +37,10 @@ def test_ctrl_c_keeps_finished_replications(tmp_path, wait_until):
     parts = out / "parts"
     wait_until(lambda: len(list(parts.glob("*.runs.parquet"))) >= 2,
                "second finished replication on disk", proc)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
+    assert proc.returncode == code, err
+    assert word in err and "Traceback" not in err
     finished = sorted(parts.glob("*.runs.parquet"))
     assert 2 <= len(finished) < 200
     for runs in finished:  # every part on disk is complete and readable
@@ -45,3 +51,51 @@ def test_ctrl_c_keeps_finished_replications(tmp_path, wait_until):
     assert not list(parts.glob(".*.tmp"))  # no half-written file left under a final name
     assert (out / "scenario.yaml").exists()
     assert not (out / "runs.parquet").exists()  # combined tables only after a full run
+
+
+def _kernels(parent: int) -> list[int]:
+    """Process ids of the Jupyter kernels whose parent is ``parent`` (from /proc)."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            cmd = (d / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"ipykernel" in cmd:
+            found.append(int(d.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"  # dead, waiting for init to reap it
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigterm_to_report_shuts_its_kernel_down(tmp_path, wait_until):
+    """It used to leave the kernel running (and computing) after the report had exited."""
+    path = tmp_path / "slow.yaml"
+    path.write_text(SCENARIO)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from policysim.cli import main; main()", "report", str(path),
+         "-p", "reps", "200", "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    kernels: list[int] = []
+    wait_until(lambda: kernels.extend(_kernels(proc.pid)) or kernels, "a running kernel", proc)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    try:
+        assert proc.returncode == 143, err
+        assert "terminated" in err and "Traceback" not in err
+        wait_until(lambda: all(_gone(k) for k in kernels), "kernel shut down")
+    finally:
+        for k in kernels:
+            if not _gone(k):
+                os.kill(k, signal.SIGKILL)

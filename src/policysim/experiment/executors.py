@@ -133,6 +133,8 @@ def _exit_with_parent(parent: int, every: float = 1.0) -> None:
     import threading
     import time
 
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the driver's handler (forked)
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(every)
