@@ -39,6 +39,21 @@ def test_clean_records_need_no_repair(small_records):
     assert cal.records.missing == []
 
 
+def test_abandoned_with_a_first_reply_is_answered(small_records, tmp_path):
+    """A buyer who got a first reply did not leave before it: such a chat is counted as a
+    repair and read as answered, so patience sees the same buyers as in the clean file."""
+    chats, roster = _tables(small_records)
+    replied = (chats["abandoned"].str.lower() == "false") & (chats["first_reply_at"] != "")
+    rows = chats.index[replied][:9]
+    chats.loc[rows, "abandoned"] = "true"
+    c, r = _write(tmp_path, chats, roster)
+    cal = calibrate(c, r)
+    assert cal.records.notes["chats: marked abandoned but with a first reply (treated as "
+                             "answered)"] == 9
+    clean = calibrate(small_records / "chats.csv", small_records / "roster.csv")
+    assert cal.records.chats["abandoned"].sum() == clean.records.chats["abandoned"].sum()
+
+
 def test_repairs_are_counted(small_records, tmp_path):
     chats, roster = _tables(small_records)
     day1 = chats["arrived_at"].str.startswith("2026-01-02")

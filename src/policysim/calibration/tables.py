@@ -241,6 +241,12 @@ def read_records(chats: str | Path, roster: str | Path, payroll: str | Path | No
     notes["chats: times out of order (arrive, assign, reply, end; timing left out)"] += int(
         bad_order.sum())
     df.loc[bad_order, ["assigned", "reply", "ended"]] = np.nan
+    # patience is the time a buyer waits for a first reply: one who got a reply did not
+    # leave before it (a platform may flag a buyer who left mid-conversation as abandoned)
+    replied = df["abandoned"].to_numpy(bool) & np.isfinite(df["reply"].to_numpy(float))
+    notes["chats: marked abandoned but with a first reply (treated as answered)"] += int(
+        replied.sum())
+    df.loc[replied, "abandoned"] = False
     df.loc[df["agent"] == "", "agent"] = None
     if not np.isfinite(df["assigned"].to_numpy(float)).any():
         raise UserError(f"{ct.path}: assigned_at: expected some chats taken by an agent (with "
