@@ -36,6 +36,10 @@ CASES = [
     ("tenure_bands_not_from_0",
      "service:\n  routing:\n    weights:\n      tenure: [{from_days: 30, weight: 1}]\n",
      ["{f}:12: service.routing.weights.tenure", "increasing from 0"]),
+    ("ladder_routing_weights_all_zero",
+     "ladder:\n  levels:\n    - {name: a, routing_weight: 0}\n"
+     "    - {name: b, min_tenure_months: 3, routing_weight: 0}\n",
+     ["{f}:10: ladder.levels", "at least one level's routing_weight above 0", "found all 0"]),
     ("bot_share_above_1", "service:\n  message_pool: {enabled: true, bot_share: 2}\n",
      ["{f}:10: service.message_pool.bot_share", "at most 1", "found 2"]),
 ]

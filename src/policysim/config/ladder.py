@@ -45,6 +45,9 @@ class Ladder(_Strict):
         names = [lv.name for lv in self.levels]
         if len(set(names)) != len(names):
             raise ValueError(f"levels: level names must be unique, found {names}")
+        if all(lv.routing_weight == 0 for lv in self.levels):
+            raise ValueError("levels: at least one level's routing_weight above 0 (with all 0 "
+                             "the weighted and sticky routers give nobody a chat), found all 0")
         for i in range(1, len(self.levels)):
             lower, level = self.levels[i - 1], self.levels[i]
             if level.min_tenure_months < lower.min_tenure_months:
