@@ -117,3 +117,33 @@ def test_indices_of_a_real_sweep_and_the_plot(put, tiny, tmp_path):
     png = plot_indices(result.sensitivity, tmp_path / "plot.png",
                        outcomes=["inquiries", "abandon_rate"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_indices_outside_0_1_with_few_samples_get_a_note():
+    """Ishigami with 8 samples gives estimates outside [0, 1] (true indices lie inside): the
+    table says so, naming the sample count; with 2048 samples (the test above) no note."""
+    pi = float(np.pi)
+    factors = {k: {"low": -pi, "high": pi} for k in ("x1", "x2", "x3")}
+    few = _design("sobol", 8, factors)
+    table = sobol_indices(few, _runs(few, ishigami(few.points[["x1", "x2", "x3"]].to_numpy())),
+                          num_resamples=50)
+    lo, hi = -0.05, 1.05  # SOBOL_SLACK beyond [0, 1]
+    outside = ((table["ST"] > hi) | (table["S1"] < lo) | (table["S1"] > hi) | (table["ST"] < lo))
+    assert outside.any()  # the premise: 8 samples are too few for Ishigami
+    assert f"{int(outside.sum())} of 3 factor-outcome rows" in table.attrs["note"]
+    assert "with 8 samples" in table.attrs["note"]
+    many = _design("sobol", 2048, factors)
+    table = sobol_indices(many, _runs(many, ishigami(many.points[["x1", "x2", "x3"]].to_numpy())),
+                          num_resamples=50)
+    assert table.attrs["note"] is None
+
+
+def test_the_sweep_analysis_prints_the_note():
+    from policysim.experiment.sweep import Analysis
+
+    table = pd.DataFrame([{"scheme": "", "outcome": "y", "factor": "a", "S1": -0.4,
+                           "S1_conf": 0.9, "ST": 1.7, "ST_conf": 1.2}])
+    table.attrs["note"] = "1 of 1 factor-outcome rows have an index outside [0, 1]"
+    assert "  note: 1 of 1 factor-outcome rows" in Analysis(table, None, []).render()
+    table.attrs["note"] = None
+    assert "note" not in Analysis(table, None, []).render()

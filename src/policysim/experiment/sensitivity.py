@@ -31,6 +31,8 @@ from policysim.errors import UserError
 from policysim.experiment.design import Design
 
 _IDS = {"point", "scheme", "rep", "seed", "days"}
+#: how far beyond [0, 1] an estimated Sobol index may lie before the analysis warns
+SOBOL_SLACK = 0.05
 
 
 def outcomes_of(runs: pd.DataFrame, design: Design) -> list[str]:
@@ -96,7 +98,25 @@ def sobol_indices(design: Design, runs: pd.DataFrame, outcomes: list[str] | None
     table = pd.DataFrame(rows, columns=["scheme", "outcome", "factor", "S1", "S1_conf", "ST",
                                         "ST_conf"])
     table.attrs["skipped"] = skipped
+    table.attrs["note"] = sobol_note(table, design.spec.samples)
     return table
+
+
+def sobol_note(table: pd.DataFrame, samples: int) -> str | None:
+    """A warning when estimated indices fall outside [0, 1], where true Sobol indices lie:
+    the estimators (Saltelli, Jansen) are unbiased but noisy, and with few samples an ST
+    above 1 or an S1 below 0 is estimation noise, not an effect. Rows beyond [0, 1] by more
+    than ``SOBOL_SLACK`` count (an inert factor's S1 of -0.003 is no news). None if none."""
+    if table.empty:
+        return None
+    lo, hi = -SOBOL_SLACK, 1.0 + SOBOL_SLACK
+    out = ((table["ST"] > hi) | (table["S1"] < lo) | (table["S1"] > hi) | (table["ST"] < lo))
+    if not out.any():
+        return None
+    return (f"{int(out.sum())} of {len(table)} factor-outcome rows have an index outside "
+            f"[0, 1] by more than {SOBOL_SLACK:g} (largest ST {table['ST'].max():.2f}, smallest S1 {table['S1'].min():.2f}), "
+            f"where true Sobol indices lie: with {samples:,} samples the estimates are noisy "
+            "(read their +- half-widths); raise design.samples for tighter ones")
 
 
 def morris_indices(design: Design, runs: pd.DataFrame, outcomes: list[str] | None = None,

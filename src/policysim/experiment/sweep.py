@@ -272,6 +272,8 @@ class Analysis:
                 label = f"{r['scheme']}/{r['outcome']}" if r["scheme"] else r["outcome"]
                 out.append(f"  {label:<40} {r['factor']:<40} {plain(r[key])} +- "
                            f"{plain(r[conf])}")
+            if t.attrs.get("note"):
+                out.append(f"  note: {t.attrs['note']}")
         if self.claims is not None:
             out += ["claims:", *("  " + line for line in self.claims.render().splitlines())]
         if self.files:
