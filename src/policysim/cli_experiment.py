@@ -48,7 +48,7 @@ def sweep(
     from policysim.experiment.plan import load_plan
     from policysim.experiment.executors import check_flags, make_executor
     from policysim.experiment.sweep import analyze, code_version, open_store, run_sweep
-    from policysim.results.measures import plural
+    from policysim.results.measures import plural, sweep_few_reps
 
     check_flags(workers, scheduler)
     plan = load_plan(experiment, days=days, reps=reps)
@@ -64,6 +64,9 @@ def sweep(
                f"x {plural(len(plan.schemes), 'scheme')} ({schemes}) x "
                f"{plural(plan.reps, 'replication')} = {plural(len(plan.runs), 'run')}, {where}; "
                f"store {out}", err=True)
+    note = sweep_few_reps(plan.reps, plan.schemes)
+    if note:
+        typer.echo(f"warning: {note}", err=True)
     with executor:
         result = run_sweep(plan, out, executor, resume=resume)
     typer.echo(f"{plural(result.total, 'run')}: {result.completed} finished now, "

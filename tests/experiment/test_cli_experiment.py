@@ -17,6 +17,7 @@ def test_sweep_then_query_json(cli, grid, tmp_path):
     assert code == 0, err
     assert "12 runs: 12 finished now, 0 already finished, 0 failed" in stdout
     assert "6 design points (grid) x 1 scheme (none: fixed actions) x 2 replications" in err
+    assert "warning" not in err  # no claims analysis: replications are not judged per point
     code, stdout, err = cli(["query", out, "SELECT point, rep, seed, inquiries FROM runs "
                                            "WHERE rep = 0 ORDER BY point", "--json"])
     assert code == 0, err
@@ -173,3 +174,42 @@ def test_query_table_writes_missing_values_as_n_a(cli, grid, tmp_path):
                              "NULL::DOUBLE AS f, NULL::DATE AS d FROM runs WHERE point = 0"])
     assert code == 0, err
     assert stdout.split() == ["point", "v", "i", "f", "d", "0", "n/a", "n/a", "n/a", "n/a"]
+
+
+PAID = """\
+name: paid
+sim: {days: 1, reps: 2, seed: 5, period_days: 1}
+demand: {daily_volume: 200}
+teams:
+  - {name: A, agents: 3}
+scheme: commission
+schemes:
+  commission: {base_salary: 3000, commission: {rate: 0.01}}
+"""
+
+
+@pytest.mark.parametrize("reps,expected", [
+    (1, "warning: 1 replication per design point: the claims analysis has no intervals"),
+    (3, "warning: only 3 replications per design point"),
+    (10, None),
+])
+def test_a_claims_sweep_with_few_replications_warns(cli, put, tmp_path, reps, expected):
+    """Commission's C1 test is judged per point across replications; a sweep without a
+    claims analysis (fixed actions) does not warn (test_sweep_then_query_json)."""
+    put("paid.yaml", PAID)
+    exp = put("e.yaml", "scenario: paid.yaml\nlevers:\n  demand.daily_volume: [150, 250]\n")
+    code, _, err = cli(["sweep", exp, "--out", tmp_path / "o", "--workers", "1",
+                        "--reps", str(reps)])
+    assert code == 0, err
+    if expected:
+        assert expected in err and "use --reps 10 or more" in err
+    else:
+        assert "warning" not in err
+
+
+def test_few_replications_note_needs_a_claims_analysis():
+    from policysim.results.measures import sweep_few_reps
+
+    assert sweep_few_reps(2, [None]) is None and sweep_few_reps(2, ["kpi"]) is None
+    assert "only 2 replications" in sweep_few_reps(2, ["kpi", "group_contest"])
+    assert sweep_few_reps(10, ["kpi", "group_contest"]) is None

@@ -252,6 +252,20 @@ def few_reps(n: int) -> str | None:
             "--reps auto or --reps 10 or more")
 
 
+def sweep_few_reps(reps: int, schemes: list) -> str | None:
+    """A sweep's few-replications warning: its claims analysis (two schemes or more, or
+    commission's C1) judges each design point by a t interval across replications. None at
+    :data:`FEW_REPS` or more, or without a claims analysis (sensitivity indices average the
+    replications of each point, and a Sobol study often runs one or two)."""
+    if reps >= FEW_REPS or not (len(schemes) >= 2 or "commission" in schemes):
+        return None
+    if reps <= 1:
+        return ("1 replication per design point: the claims analysis has no intervals and "
+                "every verdict is 'unclear'; use --reps 10 or more")
+    return (f"only {reps} replications per design point: the claims analysis's intervals at "
+            "each point are wide and can mislead; use --reps 10 or more")
+
+
 def align(rows: list[list[str]], header: list[str] | None = None, gap: int = 2,
           rule: bool = True) -> str:
     """A text table: the first column left-aligned, the others right-aligned, each as wide
