@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from policysim.config.yamlio import read_yaml
 from policysim.experiment.plan import load_plan
 from policysim.experiment.sweep import analyze, run_sweep
@@ -13,6 +15,7 @@ EXPERIMENT = Path(__file__).resolve().parents[2] / "experiments" / "claims_map.y
 CLAIMS = ["C1", "C2", "C3", "C4", "C5"]
 
 
+@pytest.mark.slow
 def test_claims_map_runs_and_every_claim_has_a_row_per_lever(tmp_path):
     plan = load_plan(EXPERIMENT, days=2, reps=2)
     levers = list(read_yaml(EXPERIMENT)[0]["levers"])
@@ -41,6 +44,7 @@ def test_claims_map_runs_and_every_claim_has_a_row_per_lever(tmp_path):
     assert "C3: holds at 0 of 12 points, flips at 0, unclear at 0, no data at 12" in text
 
 
+@pytest.mark.slow
 def test_claims_tables_fill_every_marked_section_of_docs_claims(tmp_path):
     """scripts/claims_tables.py writes a table into each marked section of docs/claims.md
     (and only those), from a tiny comparison and sweep (its --no-run path)."""

@@ -204,6 +204,7 @@ def test_renamed_copy_of_a_scheme_gives_bit_identical_results():
     assert a.agents.drop(columns="scheme").equals(b.agents.drop(columns="scheme"))
 
 
+@pytest.mark.slow
 def test_simulated_commission_raises_effort_and_team_pay_most_cooperation():
     """Whole model, 120 days, four replications on common random numbers: commission pay has
     more sales effort than flat pay; team pay the most cooperation. Differences are paired by
@@ -229,6 +230,7 @@ def test_simulated_commission_raises_effort_and_team_pay_most_cooperation():
     assert m > 4 * se and m > 0
 
 
+@pytest.mark.slow
 def test_simulated_team_pay_has_more_sales_effort_than_flat_pay():
     """A team contest on sales pays for sales effort, flat pay does not, so the whole model
     shows more sales effort under the contest. One's own effort moves the team mean by 1/n

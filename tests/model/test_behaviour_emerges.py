@@ -20,6 +20,7 @@ the utility the pay function implies, which the noise only blurs.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from policysim.config.schema import Scenario
 from policysim.experiment.runner import Job, run_job
@@ -69,6 +70,7 @@ def test_flat_salary_agents_choose_the_lowest_effort():
     assert paid["sales_effort"].mean() >= 0.5
 
 
+@pytest.mark.slow
 def test_higher_commission_rate_raises_realised_sales_and_sales_effort():
     """0.2% against 3% commission, default behaviour: sales effort and realised sales per
     agent rise. Five paired replications; observed differences ~0.65 effort and ~150,000
@@ -84,6 +86,7 @@ def test_higher_commission_rate_raises_realised_sales_and_sales_effort():
     assert diffs.mean() > 4 * se > 0, (diffs, se)
 
 
+@pytest.mark.slow
 def test_response_time_weight_lowers_the_hang_up_threshold():
     """A volume-and-conversion KPI (50 + 50 points) with and without a first-response line
     (150 points): with the line, each extra open chat slows first responses and costs KPI

@@ -129,6 +129,7 @@ def baseline_run():
     return run_job(Job(scn, 0, scn.sim.seed, 180, "commission"))
 
 
+@pytest.mark.slow
 def test_realised_routed_is_routed_per_full_period(baseline_run):
     a = baseline_run.agents
     full = a[(a.present == 1.0) & (a.period < 5)]
@@ -252,6 +253,7 @@ def test_floor_facts_by_hand():
     assert floor_facts(gap)["coop_switch"] == pytest.approx(1 / 2)
 
 
+@pytest.mark.slow
 def test_belief_gap_command_prints_the_table_and_rejects_bad_input(capsys):
     from policysim.experiment.belief_gap import main
 

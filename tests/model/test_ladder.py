@@ -119,6 +119,7 @@ def senior_load(result) -> float:
     return float(np.mean(senior) / np.mean(other))
 
 
+@pytest.mark.slow
 def test_senior_routing_weight_sends_seniors_more_chats():
     reps = 6
     change = np.array([senior_load(run(store(3.0), r)[0]) - senior_load(run(store(1.0), r)[0])

@@ -46,6 +46,7 @@ def run(scn: Scenario, scheme: str, rep: int) -> dict:
     return summarize(Engine(scn, PaidTeam(scn, scheme), seed=7, rep=rep).run())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scheme, raises", [("commission", True), ("flat", False)])
 def test_stronger_sorting_raises_hire_skill_only_where_pay_rewards_skill(scheme, raises):
     reps = 6

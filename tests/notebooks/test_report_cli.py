@@ -17,6 +17,7 @@ def run(argv: list[str]) -> int:
     return exc.value.code
 
 
+@pytest.mark.slow
 def test_report_writes_notebook_html_and_parquet(tiny, kernel, tmp_path, capsys):
     out = tmp_path / "rep"
     code = run(["report", str(tiny), "--out", str(out), "-p", "workers", "1", "-p", "days", "6"])

@@ -367,6 +367,7 @@ def test_batt_colvin_channel_pay_risk_raises_quits():
     assert np.all(denied > calm)
 
 
+@pytest.mark.slow
 def test_quit_prob_is_the_chance_the_quit_draw_used():
     """Expected quits (sum of ``quit_prob``) against realised leavers of three runs of the
     Batt & Colvin store (360 days, quits and hiring): the difference is a sum of independent
