@@ -97,6 +97,9 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["{f}:2: demand.patience: expected a mapping"]),
     ("mapping_for_list", "shifts:\n  name: early\n  start: 8\n", [],
      ["{f}:1: shifts: expected a list"]),
+    # a float beyond 64 bits where a whole number goes (pydantic's int_parsing_size)
+    ("days_beyond_64_bits", "sim:\n  days: 1e19\n", [],
+     ["{f}:2: sim.days: expected a whole number below 2^63, found 1e+19 (float)"]),
     ("date_as_word", "sim:\n  start_date: tomorrow\n", [],
      ["{f}:2: sim.start_date: expected a date (YYYY-MM-DD), found 'tomorrow' (str)"]),
     ("null_number", "demand:\n  daily_volume:\n", [],

@@ -41,6 +41,7 @@ _PHRASES = {
     "int_type": "a whole number",
     "int_parsing": "a whole number",
     "int_from_float": "a whole number",
+    "int_parsing_size": "a whole number below 2^63",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "string_type": "a string",
