@@ -134,6 +134,15 @@ BAD = [
      "  behaviour.inertia: {low: 0, high: 0.5, num: 100000}\n",
      "e.yaml:4: levers.demand.daily_volume: expected at most 1,000,000 design points (split "
      "the study into several experiments), found 10,000,000,000 (grid: 100,000 x 100,000)"),
+    # integer factors whose values overflow 64 bits or are infinite: located, not an
+    # OverflowError from pandas or int(inf) (internal error, exit 1)
+    ("levers:\n  teams.0.agents: {low: 1, high: 1e300, integer: true, num: 3}\n",
+     "e.yaml:4: levers.teams.0.agents: expected a whole number below 2^63, found 5e+299 (float)"),
+    ("levers:\n  teams.0.agents: [1, 100000000000000000000000000]\n",
+     "e.yaml:4: levers.teams.0.agents: expected a whole number below 2^63, found 1e+26 (float)"),
+    ("design: {name: lhs, samples: 2}\nuncertainties:\n  teams.0.agents: {dist: normal, "
+     "mean: 1e308, sd: 1e308, integer: true}\n",
+     "e.yaml:5: uncertainties.teams.0.agents: expected a finite number, found inf (float)"),
     ("design: {name: sobol, samples: 524288, second_order: true}\nuncertainties:\n"
      "  demand.daily_volume: {low: 1, high: 9}\n  behaviour.inertia: {low: 0, high: 0.5}\n",
      "e.yaml:3: design: expected at most 1,000,000 design points (split the study into "
@@ -163,6 +172,14 @@ def test_missing_scenario_file_is_located(put):
     path = put("e.yaml", "name: e\nscenario: nowhere.yaml\n")
     with pytest.raises(ConfigError, match=r"e\.yaml:2: scenario: expected an existing scenario "
                                           r"file .*'nowhere\.yaml'"):
+        load_plan(path)
+
+
+def test_scenario_that_is_a_directory_is_called_one(put, tmp_path):
+    (tmp_path / "scn").mkdir()
+    path = put("e.yaml", "name: e\nscenario: scn\n")
+    with pytest.raises(ConfigError, match=r"e\.yaml:2: scenario: expected an existing scenario "
+                                          r"file .*'scn' \(.*scn: a directory\)"):
         load_plan(path)
 
 

@@ -172,18 +172,20 @@ def _ppf(f: Factor, u: np.ndarray) -> np.ndarray:
     hi = np.inf if f.high is None else (f.high - f.mean) / f.sd
     if math.isinf(lo) or math.isinf(hi):  # an open tail: keep Morris' 0 and 1 levels finite
         u = np.clip(u, 1e-3, 1 - 1e-3)
-    return stats.truncnorm.ppf(u, lo, hi, loc=f.mean, scale=f.sd)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused as inf later
+        return stats.truncnorm.ppf(u, lo, hi, loc=f.mean, scale=f.sd)
 
 
-def _whole(v: float) -> int:
-    return int(math.floor(v + 0.5))
+def _whole(v: float) -> int | float:
+    """The nearest whole number (an infinite or NaN draw is kept, for validation to refuse)."""
+    return int(math.floor(v + 0.5)) if math.isfinite(v) else float(v)
 
 
 def _column(values: list) -> pd.Series:
     """A typed column: int, float, bool, else the values as they are, else their text."""
     kinds = {type(v) for v in values if v is not None}
     has_none = any(v is None for v in values)
-    if kinds <= {int} and kinds:
+    if kinds <= {int} and kinds and all(-2**63 <= v < 2**63 for v in values if v is not None):
         return pd.Series(values, dtype="Int64" if has_none else "int64")
     if kinds <= {int, float} and kinds:
         return pd.Series([math.nan if v is None else float(v) for v in values], dtype="float64")

@@ -147,9 +147,9 @@ def load_plan(path: str | Path, days: int | None = None, reps: int | None = None
     scn_path = (path.parent / exp.scenario) if not Path(exp.scenario).is_absolute() \
         else Path(exp.scenario)
     if not scn_path.is_file():
+        what = "a directory" if scn_path.is_dir() else "no such file"
         raise ConfigError([where.at(("scenario",), "an existing scenario file (relative to the "
-                                    "experiment file)", f"{exp.scenario!r} ({scn_path}: no such "
-                                    "file)")])
+                                    "experiment file)", f"{exp.scenario!r} ({scn_path}: {what})")])
     scn_data, scn_lines = read_yaml(scn_path)
     base = validate_data(Scenario, scn_data, str(scn_path), scn_lines)
     schemes = _schemes(exp, base, where)
