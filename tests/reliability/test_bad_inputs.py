@@ -166,6 +166,11 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["{f}:2: demand.hour_profile: expected at least one weight above 0"]),
     ("hour_profile_short", "demand:\n  hour_profile: [1, 2, 3]\n", [],
      ["{f}:2: demand.hour_profile: expected 24 hourly weights, found 3"]),
+    # weights whose sum overflows made every KPI score NaN (a run with RuntimeWarnings)
+    ("kpi_weight_huge",
+     "schemes:\n  k:\n    kpi:\n      metrics: {rating: {weight: 1e308, target: 4}}\n", [],
+     ["{f}:4: schemes.k.kpi.metrics.rating.weight: expected a number of at most 1e+06, "
+      "found 1e+308 (float)"]),
     ("kpi_weights_all_zero",
      "schemes:\n  k:\n    kpi:\n      metrics: {rating: {weight: 0, target: 4}}\n", [],
      ["{f}:4: schemes.k.kpi.metrics: expected at least one weight above 0"]),

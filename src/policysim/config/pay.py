@@ -101,7 +101,7 @@ class KpiMetric(_Strict):
     that scores none (linear in between); without a floor the line scores value / target
     (target / value where lower is better)."""
 
-    weight: float = Field(ge=0.0)
+    weight: float = Field(ge=0.0, le=1e6)  # bounded: a huge sum overflows the score to NaN
     target: float = Field(gt=0.0)
     floor: float | None = Field(default=None, ge=0.0)
     measure: Literal["platform", "agent"] | None = None  # response metrics only (MEASURES)
