@@ -56,8 +56,8 @@ class Problem:
     def __str__(self) -> str:
         if self.file is not None:
             where = self.file if self.line is None else f"{self.file}:{self.line}"
-        elif self.override is not None:
-            where = f"--set {self.override}"
+        elif self.override is not None:  # a line break in the option would split the message
+            where = "--set " + self.override.replace("\r", "\\r").replace("\n", "\\n")
         else:
             where = ""
         parts = [p for p in (where, self.key) if p]

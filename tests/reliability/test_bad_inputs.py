@@ -292,6 +292,15 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["--set demand.hour_profile=[1, 2: demand.hour_profile: expected valid YAML"]),
     ("set_block_mapping", OK, ["--set", "sim=days: 2"],
      ["--set sim=days: 2: sim: expected a value or a flow collection", "block collection"]),
+    # a problem inside a flow collection is at its own key, not at the option's key
+    ("set_flow_mapping_duplicate_key", OK, ["--set", "sim={days: 1, days: 2}"],
+     ["--set sim={days: 1, days: 2}: sim.days: expected each key once, found 'days' again"]),
+    ("set_flow_list_tag", OK, ["--set", "demand.hour_profile=[1, !!binary x]"],
+     ["--set demand.hour_profile=[1, !!binary x]: demand.hour_profile.1: expected plain YAML "
+      "values without tags, found the tag !!binary"]),
+    # a line break in the option's text is shown escaped: still one line per problem
+    ("set_value_with_line_break", OK, ["--set", "description=a\nb: c"],
+     ["--set description=a\\nb: c: description: expected valid YAML"]),
     ("set_index_out_of_range", OK, ["--set", "teams.3.agents=2"],
      ["--set teams.3.agents=2: teams.3.agents: expected an index below 1 for the list teams"]),
     ("set_below_a_number", OK, ["--set", "demand.daily_volume.max=5"],

@@ -141,8 +141,9 @@ def parse_override(text: str) -> tuple[list[str | int], object]:
         if isinstance(root, CollectionNode) and not root.flow_style:
             raise _Bad(None, "", "a value or a flow collection like [a, b] or {k: v}",
                        "a block collection")
-    except _Bad as err:
-        problem = Problem(None, None, dotted(path), err.expected, err.found, override=text)
+    except _Bad as err:  # err.key: inside a flow collection, e.g. its duplicate key
+        key = f"{dotted(path)}.{err.key}" if err.key else dotted(path)
+        problem = Problem(None, None, key, err.expected, err.found, override=text)
         raise ConfigError([problem]) from None
     return path, value
 
