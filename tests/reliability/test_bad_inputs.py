@@ -206,7 +206,8 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
     ("shift_time_unreadable", "shifts:\n  - {name: a, start: 8h, end: '16:00'}\n", [],
      ["{f}:2: shifts.0.start: expected a time of day 'HH:MM', found '8h'"]),
     ("shift_minutes_60", "shifts:\n  - {name: a, start: '08:60', end: '16:00'}\n", [],
-     ["{f}:2: shifts.0.start: expected minutes must be below 60"]),
+     ["{f}:2: shifts.0.start: expected a time of day 'HH:MM' with minutes below 60, found "
+      "'08:60'"]),
     ("shift_after_midnight", "shifts:\n  - {name: a, start: '08:00', end: '25:00'}\n", [],
      ["{f}:2: shifts.0.end: expected a time of day between 00:00 and 24:00, found 25 h"]),
     ("agent_caps_inverted", "agents:\n  cap_novice: 5\n  cap_expert: 3\n", [],

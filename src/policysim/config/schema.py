@@ -47,7 +47,7 @@ def _time_of_day(value: object) -> object:
         if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
             hours, minutes = int(parts[0]), int(parts[1])
             if minutes >= 60:
-                raise ValueError(f"minutes must be below 60 in {value!r}")
+                raise ValueError(f"a time of day 'HH:MM' with minutes below 60, found {value!r}")
             return hours + minutes / 60.0
         raise ValueError(f"a time of day 'HH:MM', found {value!r}")
     return value
