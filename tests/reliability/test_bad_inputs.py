@@ -189,7 +189,7 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
     ("no_teams", "name: x\nteams: []\n", [],
      ["{f}:2: teams: expected at least 1 item(s), found [] (list)"]),
     ("duplicate_team_names", "teams:\n  - {name: A, agents: 1}\n  - {name: A, agents: 2}\n", [],
-     ["{f}:1: teams: expected team names must be unique, found ['A', 'A']"]),
+     ["{f}:1: teams: expected a unique name for each team, found ['A', 'A']"]),
     ("team_too_large", "teams:\n  - {name: A, agents: 5001}\n", [],
      ["{f}:2: teams.0.agents: expected a number of at most 5000"]),
     ("too_many_agents_in_all",
@@ -201,6 +201,10 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      ["{f}:1: shifts: expected a shift covering every hour with demand",
       "set demand.hour_profile (24 values, 0 where the store is closed) or add a shift "
       "covering them", "found demand but no shift during 16:00-24:00"]),
+    ("duplicate_shift_names",
+     "shifts:\n  - {name: a, start: '08:00', end: '16:00'}\n"
+     "  - {name: a, start: '16:00', end: '24:00'}\n", [],
+     ["{f}:1: shifts: expected a unique name for each shift, found ['a', 'a']"]),
     ("overnight_shift", "shifts:\n  - {name: night, start: '22:00', end: '06:00'}\n", [],
      ["{f}:2: shifts.0.end: expected after start (22 h); overnight shifts are split"]),
     ("shift_time_unreadable", "shifts:\n  - {name: a, start: 8h, end: '16:00'}\n", [],

@@ -44,7 +44,7 @@ class Ladder(_Strict):
     def _ordered(self) -> Ladder:
         names = [lv.name for lv in self.levels]
         if len(set(names)) != len(names):
-            raise ValueError(f"levels: level names must be unique, found {names}")
+            raise ValueError(f"levels: a unique name for each level, found {names}")
         if all(lv.routing_weight == 0 for lv in self.levels):
             raise ValueError("levels: at least one level's routing_weight above 0 (with all 0 "
                              "the weighted and sticky routers give nobody a chat), found all 0")

@@ -412,7 +412,10 @@ class Scenario(Strict):
     def _coherent(self) -> Scenario:
         names = [t.name for t in self.teams]
         if len(set(names)) != len(names):
-            raise ValueError(f"teams: team names must be unique, found {names}")
+            raise ValueError(f"teams: a unique name for each team, found {names}")
+        shift_names = [s.name for s in self.shifts]  # they label the per-shift results
+        if len(set(shift_names)) != len(shift_names):
+            raise ValueError(f"shifts: a unique name for each shift, found {shift_names}")
         covered = [False] * 24
         for shift in self.shifts:
             for hour in range(24):
