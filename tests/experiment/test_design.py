@@ -117,6 +117,9 @@ BAD = [
     ("levers:\n  teams.0.agents: [0, 3]\n",
      "e.yaml:4: levers.teams.0.agents: expected a number of at least 1, found 0 (int) at "
      "design point 0 (teams.0.agents=0)"),
+    ("levers:\n  teams.0.agents: [true]\n",
+     "e.yaml:4: levers.teams.0.agents: expected a whole number, found True (bool) at design "
+     "point 0 (teams.0.agents=True)"),
     ("levers:\n  teams.2.agents: [3]\n",
      "e.yaml:4: levers.teams.2.agents: expected an index below 1 for the list teams"),
     ("levers:\n  teams.0: [3]\n", "e.yaml:4: levers.teams.0: expected a mapping"),

@@ -100,6 +100,14 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
     # a float beyond 64 bits where a whole number goes (pydantic's int_parsing_size)
     ("days_beyond_64_bits", "sim:\n  days: 1e19\n", [],
      ["{f}:2: sim.days: expected a whole number below 2^63, found 1e+19 (float)"]),
+    # pydantic reads true/false as 1/0 where a number goes: a team of `true` agents ran as 1
+    ("bool_where_whole_number", "teams:\n  - {name: A, agents: true}\n", [],
+     ["{f}:2: teams.0.agents: expected a whole number, found True (bool)"]),
+    ("bool_in_number_list", "demand:\n  catalogue: {prices: [59, false], weights: [1, 1]}\n",
+     [], ["{f}:2: demand.catalogue.prices.1: expected a number, found False (bool)"]),
+    ("set_bool_where_number", OK, ["--set", "demand.daily_volume=true"],
+     ["--set demand.daily_volume=true: demand.daily_volume: expected a number, found True "
+      "(bool)"]),
     ("date_as_word", "sim:\n  start_date: tomorrow\n", [],
      ["{f}:2: sim.start_date: expected a date (YYYY-MM-DD), found 'tomorrow' (str)"]),
     ("null_number", "demand:\n  daily_volume:\n", [],

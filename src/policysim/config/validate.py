@@ -16,7 +16,7 @@ the model) moves the location to that key, and ", found ..." gives the found par
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -108,20 +108,45 @@ def validate_data(
     Raises:
         ConfigError: With one problem per bad location.
     """
+    found_at: dict[KeyPath, tuple[list[str], str]] = {}
     try:
-        return model_cls.model_validate(data)
+        model = model_cls.model_validate(data)
     except ValidationError as exc:
-        found_at: dict[KeyPath, tuple[list[str], str]] = {}
+        error: ValidationError | None = exc
         for err in exc.errors():
             path, expected, found = _describe(err, model_cls, data)
             phrases, _ = found_at.setdefault(path, ([], found))
             if expected not in phrases:
                 phrases.append(expected)
-        problems = [
-            _locate(path, " or ".join(phrases), found, source, linemap or {}, override_map or {})
-            for path, (phrases, found) in found_at.items()
-        ]
-        raise ConfigError(problems) from exc
+    else:
+        error = None
+    # pydantic reads true/false as 1/0 where a number goes: refuse it (a later problem at the
+    # same key, e.g. "at least 1" for false, is this one)
+    for path, expected, value in _booleans([model_cls], data, ()):
+        found_at[path] = ([expected], _show(value))
+    if not found_at:
+        return model
+    problems = [
+        _locate(path, " or ".join(phrases), found, source, linemap or {}, override_map or {})
+        for path, (phrases, found) in found_at.items()
+    ]
+    raise ConfigError(problems) from error
+
+
+def _booleans(types: list[Any], value: object, path: KeyPath) -> Iterator[tuple[KeyPath, str, bool]]:
+    """(path, expected, value) of each true/false in ``value`` where ``types`` (the types the
+    value may have) take a number but no boolean."""
+    if isinstance(value, bool):
+        kinds = set(types)
+        if bool not in kinds and kinds & {int, float}:
+            yield path, "a number" if float in kinds else "a whole number", value
+        return
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else ()
+    for part, item in items:
+        inner = [t for outer in types for t in _step(outer, part)]
+        if inner:
+            yield from _booleans(inner, item, (*path, part))
 
 
 def _describe(err: Any, model_cls: type[BaseModel], data: object) -> tuple[KeyPath, str, str]:
