@@ -133,7 +133,9 @@ def validate_data(
     raise ConfigError(problems) from error
 
 
-def _booleans(types: list[Any], value: object, path: KeyPath) -> Iterator[tuple[KeyPath, str, bool]]:
+def _booleans(
+    types: list[Any], value: object, path: KeyPath
+) -> Iterator[tuple[KeyPath, str, bool]]:
     """(path, expected, value) of each true/false in ``value`` where ``types`` (the types the
     value may have) take a number but no boolean."""
     if isinstance(value, bool):
