@@ -179,6 +179,15 @@ CORPUS: list[tuple[str, object, list[str], list[str]]] = [
      "schemes:\n  k:\n    kpi:\n      metrics: {rating: {weight: 1e308, target: 4}}\n", [],
      ["{f}:4: schemes.k.kpi.metrics.rating.weight: expected a number of at most 1e+06, "
       "found 1e+308 (float)"]),
+    # routing weights whose product overflows left the router no agent (TypeError, exit 1)
+    ("routing_team_weight_huge",
+     "service:\n  routing:\n    mode: weighted\n    weights: {teams: {A: 1e308}}\n", [],
+     ["{f}:4: service.routing.weights.teams.A: expected a number of at most 1e+06, found "
+      "1e+308 (float)"]),
+    ("routing_tenure_weight_huge", OK, ["--set", "service.routing.weights.tenure="
+                                        "[{from_days: 0, weight: 1e308}]"],
+     ["--set service.routing.weights.tenure=[{from_days: 0, weight: 1e308}]: "
+      "service.routing.weights.tenure.0.weight: expected a number of at most 1e+06"]),
     ("kpi_weights_all_zero",
      "schemes:\n  k:\n    kpi:\n      metrics: {rating: {weight: 0, target: 4}}\n", [],
      ["{f}:4: schemes.k.kpi.metrics: expected at least one weight above 0"]),

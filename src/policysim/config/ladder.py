@@ -26,7 +26,7 @@ class Level(_Strict):
     min_score: float = Field(default=0.0, ge=0.0, le=100.0)
     pay_coefficient: float = Field(default=1.0, ge=0.0)
     cap: int = Field(default=5, ge=1, le=20)
-    routing_weight: float = Field(default=1.0, ge=0.0)
+    routing_weight: float = Field(default=1.0, ge=0.0, le=1e6)  # as routing weights
 
 
 class Ladder(_Strict):

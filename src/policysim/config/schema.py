@@ -63,6 +63,9 @@ TimeOfDay = Annotated[float, BeforeValidator(_time_of_day), AfterValidator(_in_d
 Probability = Share
 PosFloat = Annotated[float, Field(gt=0.0)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
+#: A routing weight: bounded, as weights multiply (team x tenure x ladder level x spare chats)
+#: and a product that overflows leaves the router no agent to draw (internal error)
+RoutingWeight = Annotated[float, Field(ge=0.0, le=1e6)]
 
 
 def _weights(values: list[float]) -> list[float]:
@@ -211,14 +214,14 @@ class TenureBand(Strict):
     """Agents with tenure of at least ``from_days`` (up to the next band) have this weight."""
 
     from_days: NonNegFloat
-    weight: NonNegFloat
+    weight: RoutingWeight
 
 
 class RoutingWeights(Strict):
     """Routing weights of the ``weighted`` mode: an agent's weight is its team's weight times
     its tenure band's weight (1 where none is given)."""
 
-    teams: dict[str, NonNegFloat] = Field(default_factory=dict)
+    teams: dict[str, RoutingWeight] = Field(default_factory=dict)
     tenure: list[TenureBand] = Field(default_factory=list)
 
     @model_validator(mode="after")
