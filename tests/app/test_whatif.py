@@ -188,3 +188,22 @@ def test_app_command_refuses_a_host_it_cannot_serve_on(cli, host, needle):
     """An empty or IPv6 --host once ended in an internal error (exit 1) from Bokeh."""
     code, out, err = cli(["app", "--host", host, "--port", "1"])
     assert (code, out, err.strip()) == (2, "", f"error: {needle}")
+
+
+def test_a_problem_in_a_list_item_is_shown_beside_its_row_when_a_row_above_is_unticked(store):
+    """The written tiers leave unticked rows out, so ``tiers.1`` of the file is the second
+    *ticked* row; the message once went beside the second row of the form."""
+    pytest.importorskip("panel")
+    from policysim.app.forms import ModelEditor
+
+    editor = ModelEditor(("x",), SchemeSpec, None)
+    editor.set({"base_salary": 3000, "kpi": {
+        "metrics": {"rating": {"weight": 1, "target": 4.6, "floor": 3.6}},
+        "tiers": [{"min_score": 90, "bonus_base": 3000}, {"min_score": 80, "bonus_base": 2000},
+                  {"min_score": 0, "bonus_base": 1000}]}})
+    tiers = editor.find(("kpi", "tiers"))
+    tiers.rows[0].tick.value = False
+    assert [t["min_score"] for t in editor.get()[1]["kpi"]["tiers"]] == [80, 0]
+    assert editor.find(("kpi", "tiers", "1", "min_score")).path == ("x", "kpi", "tiers", "2",
+                                                                    "min_score")
+    assert editor.find(("kpi", "tiers", "5", "min_score")) is tiers  # no such item: the list
