@@ -207,3 +207,26 @@ def test_a_problem_in_a_list_item_is_shown_beside_its_row_when_a_row_above_is_un
     assert editor.find(("kpi", "tiers", "1", "min_score")).path == ("x", "kpi", "tiers", "2",
                                                                     "min_score")
     assert editor.find(("kpi", "tiers", "5", "min_score")) is tiers  # no such item: the list
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"", "expected a mapping of keys at the top level, found an empty file"),
+    (b"- 1\n", "expected a mapping of keys at the top level, found a list"),
+])
+def test_an_uploaded_file_that_is_empty_or_of_the_wrong_shape_gets_its_message(
+        tmp_path, content, needle):
+    """An empty file was once ignored: no message, the page silently kept its store."""
+    pytest.importorskip("panel")
+    import types
+
+    from policysim.app.page import Page
+
+    good = tmp_path / "tiny.yaml"
+    good.write_text(TINY)
+    page = Page({"tiny": good}, None, tmp_path / "runs")
+    page.upload.filename = "mine.yaml"
+    page._uploaded(types.SimpleNamespace(new=content))
+    message = page.store_error.message
+    assert message.visible and message.object.endswith(needle)
+    assert "mine.yaml:" in message.object
+    assert page.store.path == good  # the page keeps the store it had

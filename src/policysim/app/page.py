@@ -141,7 +141,7 @@ class Page:
         return q.proposed if q.proposed in store.schemes else q.current
 
     def _uploaded(self, event) -> None:
-        if not event.new:
+        if event.new is None:  # cleared; an empty file (b"") is read and refused
             return
         name = Path(self.upload.filename or "upload.yaml").name
         if not name.endswith((".yaml", ".yml")):
