@@ -230,3 +230,20 @@ def test_an_uploaded_file_that_is_empty_or_of_the_wrong_shape_gets_its_message(
     assert message.visible and message.object.endswith(needle)
     assert "mine.yaml:" in message.object
     assert page.store.path == good  # the page keeps the store it had
+
+
+@pytest.mark.parametrize("day", [0, -5])
+def test_a_switch_day_below_1_is_refused_beside_its_box_in_words(tmp_path, day):
+    """Day 0 was refused with the schedule's "found days [0, 0]" of an internal scheme."""
+    pytest.importorskip("panel")
+    from policysim.app.page import Page
+
+    good = tmp_path / "tiny.yaml"
+    good.write_text(TINY)
+    page = Page({"tiny": good}, None, tmp_path / "runs")
+    page.day.widget.value = day
+    page.start()
+    assert page.run is None
+    assert page.day.message.visible and page.day.message.object == (
+        "switch day: expected a day of at least 1 (day 0 is the first day simulated: a switch "
+        f"on it is no switch), found {day}")
