@@ -247,3 +247,31 @@ def test_a_switch_day_below_1_is_refused_beside_its_box_in_words(tmp_path, day):
     assert page.day.message.visible and page.day.message.object == (
         "switch day: expected a day of at least 1 (day 0 is the first day simulated: a switch "
         f"on it is no switch), found {day}")
+
+
+@pytest.mark.slow
+def test_a_worker_process_that_dies_fails_the_run_instead_of_leaving_it_waiting(store, tmp_path,
+                                                                                 wait_until):
+    """With a ``multiprocessing.Pool`` the killed worker's replication was lost and the run
+    (and the page's progress bar) waited for it forever."""
+    import multiprocessing
+    import os
+    import signal
+
+    from policysim.app.runs import Run
+
+    q = dataclasses.replace(whatif.first_question(store), days=60, reps=4)
+    scn = whatif.check(whatif.write(store, q, tmp_path / "run"))
+    before = {p.pid for p in multiprocessing.active_children()}
+    run = Run(scn, [q.current, q.path_name], workers=2)
+    try:
+        wait_until(lambda: {p.pid for p in multiprocessing.active_children()} - before,
+                   "a worker process")
+        worker = sorted({p.pid for p in multiprocessing.active_children()} - before)[0]
+        os.kill(worker, signal.SIGKILL)
+        wait_until(lambda: run.over, "the run to be over")
+        assert not run.finished and not run.cancelled
+        assert run.error.startswith("a worker process stopped before its replication was done")
+    finally:
+        run.cancel()
+        run.close()
