@@ -188,3 +188,90 @@ def test_app_command_refuses_a_host_it_cannot_serve_on(cli, host, needle):
     """An empty or IPv6 --host once ended in an internal error (exit 1) from Bokeh."""
     code, out, err = cli(["app", "--host", host, "--port", "1"])
     assert (code, out, err.strip()) == (2, "", f"error: {needle}")
+
+
+def test_a_problem_in_a_list_item_is_shown_beside_its_row_when_a_row_above_is_unticked(store):
+    """The written tiers leave unticked rows out, so ``tiers.1`` of the file is the second
+    *ticked* row; the message once went beside the second row of the form."""
+    pytest.importorskip("panel")
+    from policysim.app.forms import ModelEditor
+
+    editor = ModelEditor(("x",), SchemeSpec, None)
+    editor.set({"base_salary": 3000, "kpi": {
+        "metrics": {"rating": {"weight": 1, "target": 4.6, "floor": 3.6}},
+        "tiers": [{"min_score": 90, "bonus_base": 3000}, {"min_score": 80, "bonus_base": 2000},
+                  {"min_score": 0, "bonus_base": 1000}]}})
+    tiers = editor.find(("kpi", "tiers"))
+    tiers.rows[0].tick.value = False
+    assert [t["min_score"] for t in editor.get()[1]["kpi"]["tiers"]] == [80, 0]
+    assert editor.find(("kpi", "tiers", "1", "min_score")).path == ("x", "kpi", "tiers", "2",
+                                                                    "min_score")
+    assert editor.find(("kpi", "tiers", "5", "min_score")) is tiers  # no such item: the list
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"", "expected a mapping of keys at the top level, found an empty file"),
+    (b"- 1\n", "expected a mapping of keys at the top level, found a list"),
+])
+def test_an_uploaded_file_that_is_empty_or_of_the_wrong_shape_gets_its_message(
+        tmp_path, content, needle):
+    """An empty file was once ignored: no message, the page silently kept its store."""
+    pytest.importorskip("panel")
+    import types
+
+    from policysim.app.page import Page
+
+    good = tmp_path / "tiny.yaml"
+    good.write_text(TINY)
+    page = Page({"tiny": good}, None, tmp_path / "runs")
+    page.upload.filename = "mine.yaml"
+    page._uploaded(types.SimpleNamespace(new=content))
+    message = page.store_error.message
+    assert message.visible and message.object.endswith(needle)
+    assert "mine.yaml:" in message.object
+    assert page.store.path == good  # the page keeps the store it had
+
+
+@pytest.mark.parametrize("day", [0, -5])
+def test_a_switch_day_below_1_is_refused_beside_its_box_in_words(tmp_path, day):
+    """Day 0 was refused with the schedule's "found days [0, 0]" of an internal scheme."""
+    pytest.importorskip("panel")
+    from policysim.app.page import Page
+
+    good = tmp_path / "tiny.yaml"
+    good.write_text(TINY)
+    page = Page({"tiny": good}, None, tmp_path / "runs")
+    page.day.widget.value = day
+    page.start()
+    assert page.run is None
+    assert page.day.message.visible and page.day.message.object == (
+        "switch day: expected a day of at least 1 (day 0 is the first day simulated: a switch "
+        f"on it is no switch), found {day}")
+
+
+@pytest.mark.slow
+def test_a_worker_process_that_dies_fails_the_run_instead_of_leaving_it_waiting(store, tmp_path,
+                                                                                 wait_until):
+    """With a ``multiprocessing.Pool`` the killed worker's replication was lost and the run
+    (and the page's progress bar) waited for it forever."""
+    import multiprocessing
+    import os
+    import signal
+
+    from policysim.app.runs import Run
+
+    q = dataclasses.replace(whatif.first_question(store), days=60, reps=4)
+    scn = whatif.check(whatif.write(store, q, tmp_path / "run"))
+    before = {p.pid for p in multiprocessing.active_children()}
+    run = Run(scn, [q.current, q.path_name], workers=2)
+    try:
+        wait_until(lambda: {p.pid for p in multiprocessing.active_children()} - before,
+                   "a worker process")
+        worker = sorted({p.pid for p in multiprocessing.active_children()} - before)[0]
+        os.kill(worker, signal.SIGKILL)
+        wait_until(lambda: run.over, "the run to be over")
+        assert not run.finished and not run.cancelled
+        assert run.error.startswith("a worker process stopped before its replication was done")
+    finally:
+        run.cancel()
+        run.close()

@@ -478,6 +478,20 @@ KNOWN_BUGS = [
                  id="bool_key_nested"),
     pytest.param("int_key", "name: x\n1: 3\n", [],
                  ["{f}:2: 1: expected keys written as text", "the key 1 (int)"], id="int_key"),
+    # scheme names name output files (parts/<scheme>-r0000.*.parquet, the sweep's
+    # p00000-<scheme>-r0000): with '../../x', 'run --out D' once wrote D/../x-r0000.*; '' or
+    # 'a.b' cannot be given to --schemes or --set
+    pytest.param("scheme_name_with_slashes",
+                 OK.replace("  commission:", '  "../../x":') + 'scheme: "../../x"\n',
+                 [],
+                 ["{f}:7: schemes.../../x: expected a scheme name of letters, digits, '_' and "
+                  "'-'", "found '../../x'"], id="scheme_name_with_slashes"),
+    pytest.param("scheme_name_with_a_dot", OK.replace("  commission:", '  "a.b":'), [],
+                 ["{f}:7: schemes.a.b: expected a scheme name", "found 'a.b'"],
+                 id="scheme_name_with_a_dot"),
+    pytest.param("scheme_name_empty", OK.replace("  commission:", '  "":'), [],
+                 ["{f}:7: schemes.: expected a scheme name", "found ''"],
+                 id="scheme_name_empty"),
 ]
 
 

@@ -317,6 +317,15 @@ class ListEditor(Editor):
     def children(self):
         return {str(i): r for i, r in enumerate(self.rows)}
 
+    def find(self, keys):
+        """The editor of ``keys``: an item's index counts the ticked rows only, as the list
+        :meth:`get` gives back leaves the unticked ones out."""
+        if not keys or not str(keys[0]).isdigit():
+            return super().find(keys)
+        ticked = [r for r in self.rows if r.tick.value]
+        i = int(keys[0])
+        return ticked[i].find(tuple(keys[1:])) if i < len(ticked) else self
+
     def get(self):
         return True, [v for given, v in (r.get() for r in self.rows) if given]
 

@@ -141,7 +141,7 @@ class Page:
         return q.proposed if q.proposed in store.schemes else q.current
 
     def _uploaded(self, event) -> None:
-        if not event.new:
+        if event.new is None:  # cleared; an empty file (b"") is read and refused
             return
         name = Path(self.upload.filename or "upload.yaml").name
         if not name.endswith((".yaml", ".yml")):
@@ -170,6 +170,10 @@ class Page:
                 editor.show(f"{key}: expected a whole number, found nothing")
                 raise _Shown()
             values[key] = v
+        if values["switch_day"] < 1:
+            self.day.show(f"switch day: expected a day of at least 1 (day 0 is the first day "
+                          f"simulated: a switch on it is no switch), found {values['switch_day']}")
+            raise _Shown()
         reps = values["reps"]
         if not (reps == "auto" or isinstance(reps, int) and reps >= 1):
             self.reps.show(f"sim.reps: expected auto or a whole number of at least 1, "

@@ -5,6 +5,9 @@ run at once; so each run gets its own small pool of worker processes (started wi
 ``spawn``: the page's server has threads, and forking a threaded process is unsafe). The
 pool hands each finished replication back on a thread of its own; the page looks at
 :meth:`Run.progress` a few times a second. Cancel terminates the pool's processes at once.
+A worker process that dies (killed, out of memory) fails the run with that reason: a
+``ProcessPoolExecutor`` says so, where a ``multiprocessing.Pool`` lost the replication and
+the run waited for it forever.
 
 With ``auto`` the replications come in batches (:func:`policysim.experiment.auto.
 replicate_until`, as ``--reps auto`` on the command line): a driver thread submits a batch,
@@ -22,6 +25,9 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_all
+from concurrent.futures.process import BrokenProcessPool
 
 from policysim.config.schema import Scenario
 from policysim.experiment.auto import AutoReps, AutoSpec, paired_widths, replicate_until
@@ -52,15 +58,15 @@ class Run:
         self._lock = threading.Lock()
         self._batch_done = threading.Condition(self._lock)
         self._done = 0
+        self._futures: list[Future] = []
         self.error: str | None = None
         self.cancelled = False
         self.auto_result: AutoReps | None = None
         most = auto.cap if auto is not None else scenario.sim.reps
         n = max(1, min(workers or default_workers(), most * len(self.names)))
-        self._pool = multiprocessing.get_context("spawn").Pool(n)
+        self._pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
         if auto is None:
             self._submit(0, scenario.sim.reps)
-            self._pool.close()
         else:
             self._driver = threading.Thread(target=self._drive, daemon=True)
             self._driver.start()
@@ -73,8 +79,9 @@ class Run:
             self.jobs.extend(jobs)
             self._outcomes.extend([None] * len(jobs))
         for i, job in enumerate(jobs, start):
-            self._pool.apply_async(run_job, (job,), callback=self._finished(i),
-                                   error_callback=self._failed)
+            future = self._pool.submit(run_job, job)
+            self._futures.append(future)
+            future.add_done_callback(self._finished(i))
 
     def _drive(self) -> None:
         """Batches until precise enough (the ``--reps auto`` rule), in a thread of its own."""
@@ -100,11 +107,15 @@ class Run:
             pass
         except Exception as err:  # noqa: BLE001 - reported on the page
             self._failed(err)
-        finally:
-            self._pool.close()
 
     def _finished(self, i: int):
-        def store(outcome) -> None:
+        def store(future: Future) -> None:
+            if future.cancelled():
+                return
+            if future.exception() is not None:
+                self._failed(future.exception())
+                return
+            outcome = future.result()
             with self._lock:
                 self._outcomes[i] = outcome
                 self._done += 1
@@ -112,9 +123,13 @@ class Run:
         return store
 
     def _failed(self, err: BaseException) -> None:
+        text = f"{type(err).__name__}: {err}"
+        if isinstance(err, BrokenProcessPool):
+            text = ("a worker process stopped before its replication was done (killed, or out "
+                    "of memory?); run again, with fewer days or replications if memory is short")
         with self._lock:
             if self.error is None:
-                self.error = f"{type(err).__name__}: {err}"
+                self.error = text
             self._batch_done.notify_all()
 
     @property
@@ -156,19 +171,25 @@ class Run:
         """Block until every worker has finished (for scripts and tests; the page polls)."""
         if self.auto is not None:
             self._driver.join()
-        self._pool.join()
+        wait_all(list(self._futures))
 
     def cancel(self) -> None:
         """Stop every worker process now; what finished is dropped with the run."""
         with self._lock:
             self.cancelled = True
             self._batch_done.notify_all()
-        self._pool.terminate()
+        self._terminate()
 
     def close(self) -> None:
         """Release the worker processes (after the run is over)."""
-        self._pool.terminate()
-        self._pool.join()
+        self._terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _terminate(self) -> None:
+        """Stop the worker processes now (the executor has no public way before 3.14)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+            process.terminate()
 
     def results(self):
         """The comparison of the finished run, baseline first (the report notebooks' type)."""

@@ -378,6 +378,21 @@ def _scenario_name(name: str) -> str:
     return name
 
 
+_SCHEME_NAME = re.compile(r"[\w-]+")
+
+
+def _scheme_name(name: str) -> str:
+    if not _SCHEME_NAME.fullmatch(name):
+        raise ValueError(
+            "a scheme name of letters, digits, '_' and '-' (it names output files and "
+            f"--set keys), found {name!r}"
+        )
+    return name
+
+
+SchemeName = Annotated[str, AfterValidator(_scheme_name)]
+
+
 class Scenario(Strict):
     """One store, its team, its buyers and the pay schemes to compare."""
 
@@ -403,7 +418,7 @@ class Scenario(Strict):
     rota: Rota | None = None  # None: everyone works every day (docs/model.md section 2)
     temp_staff: list[TempStaff] = Field(default_factory=list)
     ladder: Ladder | None = None
-    schemes: dict[str, SchemeSpec] = Field(default_factory=dict)
+    schemes: dict[SchemeName, SchemeSpec] = Field(default_factory=dict)
     scheme: str | None = None
 
     @model_validator(mode="before")
