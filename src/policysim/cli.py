@@ -116,11 +116,15 @@ def _progress(total: int, quiet: bool):
 
 def _on_done(bar, out: Path | None, scn):
     """Progress, and with ``--out`` each finished replication written at once (so an
-    interrupted command keeps it). The directory is checked before any work starts."""
-    from policysim.results.store import prepare_out, write_part
+    interrupted command keeps it). The directory is checked before any work starts; parts an
+    earlier command left there are removed (they would mix with this command's)."""
+    from policysim.results.store import clear_parts, prepare_out, write_part
 
     if out is not None:
         prepare_out(out, scn)
+        if clear_parts(out):
+            typer.echo(f"note: --out {out}: replacing the tables an earlier command wrote "
+                       "there", err=True)
 
     def done(outcome) -> None:
         if out is not None:

@@ -58,6 +58,23 @@ def test_equal_cost_text_prints_the_factors(tmp_path, cli):
     assert "equal cost:" in out and "contest: variable pay x " in out
 
 
+def test_a_baseline_that_costs_nothing_is_warned_of_not_called_matched(tmp_path, cli):
+    # the relative gap to a cost of 0 was written 0.00% and nothing was warned
+    path = tmp_path / "eq.yaml"
+    path.write_text(STORE.replace("days: 30", "days: 2").replace(
+        "schemes:\n", "schemes:\n  unpaid: {base_salary: 0}\n"))
+    args = ["compare", path, "--equal-cost", "--schemes", "unpaid,contest", "--workers", "1"]
+    code, out, err = cli(args)
+    assert code == 0, err
+    assert "0.00% of the baseline" not in out
+    assert "against the baseline's 0, not matched" in out
+    note = "--equal-cost: contest's labour cost is "
+    assert note in err and "unpaid's 0, so no factor" in err
+    code, out, err = cli([*args, "--json"])
+    doc = json.loads(out)
+    assert any(w.startswith(note) for w in doc["warnings"]) and doc["cost_scale"] == {"contest": 1.0}
+
+
 def test_equal_cost_refuses_auto_reps(tmp_path, cli):
     path = tmp_path / "eq.yaml"
     path.write_text(STORE)

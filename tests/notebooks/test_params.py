@@ -69,3 +69,8 @@ def test_a_one_item_list_may_come_as_a_number():
     assert P.check("validation", ns)["loads"] == "0.9"
     with pytest.raises(UserError, match="scenario: expected a string"):
         P.check("validation", {**ns, "scenario": 3})
+
+
+def test_a_parameter_given_twice_is_refused_not_last_wins():
+    with pytest.raises(UserError, match=r"-p reps: given twice \('2' and '3'\); give it once"):
+        P.from_cli("scenario_report", [("reps", "2"), ("days", "5"), ("reps", "3")])

@@ -40,3 +40,18 @@ def test_out_naming_a_file_is_a_user_error(command, ok_file, tmp_path, cli, user
     code, out, err = cli([command, str(ok_file), *extra, "--out", str(file)])
     user_error(code, out, err, [f"--out {file}: expected a directory, found a file"], "--out")
     assert file.read_text() == "keep me"
+
+
+def test_a_second_command_into_the_same_out_leaves_no_parts_of_the_first(ok_file, tmp_path,
+                                                                           cli):
+    out = tmp_path / "res"
+    code, _, err = cli(["run", str(ok_file), "--reps", "3", "--workers", "1", "--out", str(out)])
+    assert code == 0 and "note:" not in err, err
+    assert len(list((out / "parts").glob("*.runs.parquet"))) == 3
+    code, _, err = cli(["run", str(ok_file), "--reps", "2", "--workers", "1", "--out", str(out)])
+    assert code == 0, err
+    assert f"note: --out {out}: replacing the tables an earlier command wrote there" in err
+    # replication 2 of the first run used to stay beside the second run's 0 and 1
+    assert sorted(p.name.rsplit("-", 1)[1] for p in (out / "parts").glob("*.runs.parquet")) == [
+        "r0000.runs.parquet", "r0001.runs.parquet"]
+    assert not list((out / "parts").glob("*r0002*"))

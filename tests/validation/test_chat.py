@@ -137,3 +137,20 @@ def test_engine_agrees_with_the_chain(n, k, lam, rates, theta, seed):
         sim, exact = res["simulated"][key], res["exact"][key]
         assert 4 * sim["se"] < 0.25 * exact, (key, sim, exact)  # the test can fail
         assert abs(sim["mean"] - exact) <= 4 * sim["se"], (key, sim, exact)
+
+
+def test_tiny_patience_under_overload_is_a_user_error_not_out_of_memory():
+    # (5 - 1) / 1e-9 queue lengths: the tail sum used to grow a list until the OOM killer
+    for exact in (lambda: chat_exact(1, 1, 5.0, [1.0], 1e-9), lambda: erlang_a(1, 5.0, 1.0, 1e-9)):
+        with pytest.raises(UserError, match="--patience-rate: 1e-09/min is too small"):
+            exact()
+
+
+
+def test_long_patience_under_overload_has_finite_exact_values():
+    # the queue tail sum S overflows a float (it was inf, and every measure NaN in --json)
+    got, want = chat_exact(1, 1, 5.0, [1.0], 1e-4), erlang_a(1, 5.0, 1.0, 1e-4)
+    assert got.p_wait == pytest.approx(want.p_wait, rel=1e-9)
+    assert got.p_abandon == pytest.approx(want.p_abandon, rel=1e-6)
+    assert got.mean_wait == pytest.approx(want.mean_wait_min, rel=1e-6)
+    assert math.isfinite(got.mean_chats_per_agent) and got.mean_chats_per_agent > 0.999

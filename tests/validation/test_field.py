@@ -389,3 +389,12 @@ def test_quit_prob_is_the_chance_the_quit_draw_used():
 
     b = run_job(Job(off, 0, base[0].seed, 60, base[0].scheme)).agents
     assert (b["quit_prob"] == 0.0).all() and not b.get("quit", pd.Series(False)).any()
+
+
+def test_the_table_head_says_1_study_not_1_studies():
+    row = {"id": "s", "setting": "x", "change": "a -> b", "outcome": "sales",
+           "published": {"text": "+20%", "value": 0.2, "low": None, "high": None},
+           "model": {"mean": 0.1, "ci_low": 0.05, "ci_high": 0.15, "n": 2},
+           "inside": None, "same_direction": True, "in_sample": True}
+    assert F.render([row], 2).startswith("field evidence: 1 study, 2 replications per arm")
+    assert F.render([row, {**row, "id": "t"}], 2).startswith("field evidence: 2 studies,")

@@ -122,6 +122,9 @@ class Comparison:
 
 def _cost_line(name: str, search) -> str:
     steps = len(search.steps) - 1
+    if search.unmatched_zero:
+        return (f"  {name}: variable pay x {search.factor:.3f} (labour cost "
+                f"{M.money(search.steps[-1][1])} yuan against the baseline's 0, not matched)")
     return (f"  {name}: variable pay x {search.factor:.3f} (labour cost "
             f"{M.percent(search.gap, 2, signed=True)} of the baseline's after "
             f"{M.plural(steps, 'search step')})")

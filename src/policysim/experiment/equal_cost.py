@@ -61,6 +61,12 @@ class CostSearch:
         """Relative labour-cost gap to the baseline at the final factor."""
         return self.steps[-1][1] / self.target - 1.0 if self.target else 0.0
 
+    @property
+    def unmatched_zero(self) -> bool:
+        """The baseline costs nothing and this scheme does: no relative gap exists (``gap``
+        says 0, which only stops the search)."""
+        return not self.target and self.steps[-1][1] != 0.0
+
 
 def scaled(scn: Scenario, scheme: str, factor: float) -> Scenario:
     """``scn`` with the variable pay of ``scheme`` multiplied by ``factor``."""
@@ -147,6 +153,11 @@ def cost_warnings(result: Comparison) -> list[str]:
     baseline's (no variable pay to scale, or its base salary alone costs more or less)."""
     notes = []
     for name, search in (result.cost_search or {}).items():
+        if search.unmatched_zero:
+            notes.append(f"--equal-cost: {name}'s labour cost is {search.steps[-1][1]:,.0f} "
+                         f"yuan and {result.baseline}'s 0, so no factor on its variable pay "
+                         "matches it; it is compared at unequal cost")
+            continue
         if abs(search.gap) <= PROMISED:
             continue
         why = ("it has no variable pay to scale" if len(search.steps) == 1 else

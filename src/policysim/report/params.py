@@ -284,6 +284,7 @@ def from_cli(notebook: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Typed parameters from ``-p NAME VALUE`` pairs; unknown names and bad values refused."""
     known = spec(notebook)
     out: dict[str, Any] = {}
+    given: dict[str, str] = {}
     for name, text in pairs:
         if name in SET_BY_COMMAND:
             raise UserError(f"-p {name}: set by {SET_BY_COMMAND[name]}, not by -p")
@@ -292,7 +293,10 @@ def from_cli(notebook: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
                 f"-p {name}: unknown parameter of notebook {notebook}; "
                 f"known: {', '.join(n for n in known if n not in SET_BY_COMMAND)}"
             )
+        if name in out:  # the last would win silently: say which one is meant
+            raise UserError(f"-p {name}: given twice ({given[name]!r} and {text!r}); give it once")
         out[name] = parse_text(known[name], text)
+        given[name] = text
     return out
 
 

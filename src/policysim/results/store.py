@@ -44,6 +44,17 @@ def prepare_out(out: Path, scn: Scenario) -> Path:
     return out
 
 
+def clear_parts(out: Path) -> int:
+    """Remove the replication parts an earlier command left in ``out/parts`` (so they never
+    mix with this command's, e.g. replication 3 of a 4-replication run beside a new
+    2-replication one); return how many files were removed."""
+    parts = Path(out) / "parts"
+    stale = sorted(parts.glob("*.parquet")) if parts.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def write_part(out: Path, rep: RepTables) -> None:
     """Write one finished replication's tables under ``out/parts``; its ``runs`` part is
     written last, so a replication whose runs part exists has every table on disk."""

@@ -42,6 +42,7 @@ from scipy.special import logsumexp
 
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
+from policysim.validation.erlang import MAX_QUEUE_TERMS, queue_too_long
 
 #: Largest number of agent-load states the exact solver accepts (C(N + K, K)); the sparse LU
 #: of this chain fills in, so 10,000 states take seconds and 50,000 minutes.
@@ -111,17 +112,21 @@ def load_states(n: int, k: int) -> list[tuple[int, ...]]:
 
 
 def _queue_series(lam: float, full_rate: float, theta: float) -> tuple[float, float]:
-    """S = sum_{q>=1} c_q and M = sum_{q>=1} q c_q with c_q = prod_{i<=q} lam / (full_rate + i theta)."""
+    """log S and log M, S = sum_{q>=1} c_q and M = sum_{q>=1} q c_q with
+    c_q = prod_{i<=q} lam / (full_rate + i theta) (logs: S overflows a float when patience is
+    long beside the overload)."""
     if theta == 0:
         rho = lam / full_rate
-        return rho / (1 - rho), rho / (1 - rho) ** 2
+        return math.log(rho) - math.log1p(-rho), math.log(rho) - 2 * math.log1p(-rho)
     logs = [math.log(lam) - math.log(full_rate + theta)]
     q = 1
     while not (logs[-1] < -50 and full_rate + q * theta > lam):  # stop once terms vanish
         q += 1
+        if q > MAX_QUEUE_TERMS:
+            raise queue_too_long(lam, full_rate, theta)
         logs.append(logs[-1] + math.log(lam) - math.log(full_rate + q * theta))
     rel = np.array(logs)
-    return float(np.exp(logsumexp(rel))), float(np.exp(logsumexp(rel, b=np.arange(1, len(rel) + 1))))
+    return float(logsumexp(rel)), float(logsumexp(rel, b=np.arange(1, len(rel) + 1)))
 
 
 def chat_exact(agents: int, cap: int, lam: float, rates: list[float], theta: float) -> ChatResult:
@@ -167,15 +172,19 @@ def chat_exact(agents: int, cap: int, lam: float, rates: list[float], theta: flo
     pi = np.clip(pi, 0.0, None)
     pi /= pi.sum()
     full = index[tuple([0] * cap + [agents])]
-    s_sum, m_sum = _queue_series(lam, agents * cap * rates[-1], theta)
-    total = 1.0 + pi[full] * s_sum
+    log_s, log_m = _queue_series(lam, agents * cap * rates[-1], theta)
     chats = np.array([sum(lv * c for lv, c in enumerate(s)) for s in states], dtype=float)
-    eq = pi[full] * m_sum / total
+    with np.errstate(divide="ignore"):  # pi[full] = 0 has log -inf, which logaddexp takes
+        log_full = float(np.log(pi[full]))
+        log_chats = float(np.log(pi @ chats))
+    log_total = float(np.logaddexp(0.0, log_full + log_s))  # log(1 + pi_F S)
+    eq = math.exp(log_full + log_m - log_total)
     return ChatResult(
-        p_wait=float(pi[full] * (1.0 + s_sum) / total),
+        p_wait=math.exp(log_full + float(np.logaddexp(0.0, log_s)) - log_total),
         p_abandon=theta * eq / lam,
         mean_wait=eq / lam,
-        mean_chats_per_agent=float((pi @ chats + pi[full] * s_sum * agents * cap) / total / agents),
+        mean_chats_per_agent=(math.exp(log_chats - log_total)
+                              + math.exp(log_full + log_s - log_total) * agents * cap) / agents,
         states=size,
     )
 

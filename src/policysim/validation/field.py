@@ -411,7 +411,7 @@ def render(rows: list[dict], reps: int | None = None) -> str:
     """The side-by-side table: published effect against the model's, one row per study."""
     table = table_rows(rows)
     n = rows[0]["model"]["n"] if rows else 0
-    head = (f"field evidence: {len(rows)} studies, {M.plural(reps or n, 'replication')} per "
+    head = (f"field evidence: {M.plural(len(rows), 'study', 'studies')}, {M.plural(reps or n, 'replication')} per "
             "arm, paired on common random numbers; model effect = relative change, 95% "
             "Fieller interval")
     return "\n".join([head, "", M.align(table, COLUMNS)])
