@@ -82,3 +82,19 @@ def test_a_six_day_run_pays_no_more_than_a_fifth_of_the_best_month(scn):
     pay = out.agents["pay"].to_numpy()
     assert len(pay) >= 30 and (pay > 0).all()
     assert pay.max() <= (3500.0 + 3000.0) * 6 / 30 + 1e-6
+
+
+@pytest.mark.parametrize("days", [2, 6, 45])
+def test_mean_pay_is_per_agent_and_full_period_whatever_the_horizon(days):
+    """A flat salary of 4,200 a 30-day period: ``mean_pay`` is 4,200 for a 2-day run too
+    (agent-periods used to be floored at 1, so 3 agents x 2 days read 3 x 280 = 840)."""
+    from policysim.experiment.runner import Job, run_job
+
+    scn = Scenario.model_validate({
+        "name": "flat", "sim": {"days": days, "reps": 1, "seed": 3, "period_days": 30},
+        "demand": {"daily_volume": 300}, "teams": [{"name": "A", "agents": 3}],
+        "attrition": {"b0": -30.0},  # nobody quits: headcount stays 3
+        "scheme": "flat", "schemes": {"flat": {"base_salary": 4200}}})
+    out = run_job(Job(scn, 0, scn.sim.seed, days, "flat"))
+    assert out.summary["mean_headcount"] == 3.0
+    assert out.summary["mean_pay"] == pytest.approx(4200.0, rel=1e-9)

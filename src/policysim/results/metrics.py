@@ -143,7 +143,10 @@ def workforce_metrics(result: RunResult) -> dict[str, float]:
     quits = len(quit_log)
     revenue = sum(d["revenue"] for d in result.daily)
     pay_total = float(pays.sum())
-    mean_pay = pay_total / max(1.0, headcount * days / scn.sim.period_days)
+    # pay per agent per full period: a horizon shorter than a period is scaled up to one
+    # (flooring agent-periods at 1 made a 2-day run's mean pay that of 2 days)
+    agent_periods = headcount * days / scn.sim.period_days
+    mean_pay = pay_total / agent_periods if agent_periods > 0 else 0.0
     # temporary agents' day rates are labour cost too (not pay of the team's agents)
     labour = pay_total + (result.staffing["temp_cost"] if result.staffing else 0.0)
     hires = len(hire_days)
