@@ -85,11 +85,16 @@ def _auto(reps: Optional[str], precision: list[str] | None, max_reps: int | None
     return AutoSpec(parse_precision(precision), cap=MAX_REPS if max_reps is None else max_reps)
 
 
-def _few_reps(n: int, quiet: bool) -> list[str]:
-    """The few-replications warning (also on stderr with --json)."""
+def _few_reps(n: int, quiet: bool, auto: bool = False) -> list[str]:
+    """The few-replications warning (also on stderr with --json); with ``--reps auto`` only
+    ``--max-reps`` below 10 stops it that early, so the advice is to raise that."""
     from policysim.results.measures import few_reps
 
     note = few_reps(n)
+    if note and auto:
+        note = (f"only {n} replication{'s' if n != 1 else ''} (--reps auto stopped at "
+                f"--max-reps {n}): 95% intervals are wide and can mislead; give --max-reps 10 "
+                "or more")
     if note and quiet:
         typer.echo(f"warning: {note}", err=True)
     return [note] if note else []
@@ -213,7 +218,7 @@ def run(
     metrics = summarize_reps([o.summary for o in outcomes])
     if out is not None:
         write_tables(out, [o.plain() for o in outcomes], scn)
-    few = _few_reps(n, json_)
+    few = _few_reps(n, json_, auto is not None)
     notes += few
     notes += _warn(result_warnings(scn, metrics, chosen))
     if json_:
@@ -275,7 +280,7 @@ def compare(
         from policysim.results.store import write_tables
 
         write_tables(out, [o.plain() for o in result.outcomes], scn)
-    notes += _few_reps(result.reps, json_)
+    notes += _few_reps(result.reps, json_, auto is not None)
     notes += _warn(cost_warnings(result))
     for name, m in result.metrics.items():
         notes += _warn(result_warnings(scn, m, name))

@@ -157,3 +157,15 @@ def test_one_replication_shows_no_interval_and_no_star(tiny, cli):
     code, out, _ = cli(["compare", tiny, "--workers", "1", "--reps", "1"])
     table = out.split("(paired)", 1)[1]
     assert "*" not in table and "[" not in table
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_auto_stopped_below_10_by_max_reps_says_raise_max_reps(tiny, cli, command):
+    """The few-replications warning used to tell a --reps auto run to 'use --reps auto'."""
+    code, out, err = cli([command, tiny, "--workers", "1", "--reps", "auto", "--max-reps", "3",
+                          "--json"])
+    assert code == 0, err
+    warnings = json.loads(out)["warnings"]
+    few = [w for w in warnings if "replications" in w and "wide" in w]
+    assert few == ["only 3 replications (--reps auto stopped at --max-reps 3): 95% intervals "
+                   "are wide and can mislead; give --max-reps 10 or more"], warnings
