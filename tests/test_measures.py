@@ -44,12 +44,26 @@ def test_one_word_for_a_missing_value(x):
 
 
 @pytest.mark.parametrize("name,x,text", [
-    ("abandon_rate", -0.00001, "0.00 points"), ("first_response_mean_s", -0.01, "0.0 s"),
-    ("quits", -0.04, "0.0"), ("pay_gini", -0.0001, "0.000"), ("profit", -0.4, "0"),
+    ("abandon_rate", -1e-10, "0.00 points"), ("first_response_mean_s", -1e-9, "0.0 s"),
+    ("quits", -4e-9, "0.0"), ("pay_gini", -1e-10, "0.000"), ("profit", -0.4, "0"),
 ])
 def test_no_minus_zero(name, x, text):
+    """Rounding noise (below 10^-6 of the unit shown) reads 0, without a sign."""
     assert M.change(name, x) == text
     assert "-0" not in M.level(name, x).replace("-0.", "X")  # "-0.5" would be fine
+
+
+@pytest.mark.parametrize("name,x,text", [
+    ("abandon_rate", -0.00001, "-0.0010 points"), ("reply_within_30s", 0.00003, "+0.0030 points"),
+    ("first_response_mean_s", -0.01, "-0.010 s"), ("quits", -0.04, "-0.040"),
+    ("pay_gini", 0.0004, "+0.00040"),
+    ("abandon_rate", 0.004, "+0.40 points"), ("first_response_mean_s", 2.5, "+2.5 s"),
+])
+def test_a_change_that_is_not_zero_never_reads_zero(name, x, text):
+    """A paired difference can be significant (starred) and smaller than the usual decimals:
+    it used to read '0.00 points [0.00, 0.00] *'; now it gets two significant digits.
+    Changes the usual decimals show keep them."""
+    assert M.change(name, x) == text
 
 
 def test_rates_seconds_and_plain_numbers():

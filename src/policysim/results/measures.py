@@ -192,21 +192,34 @@ def level(name: str, x: float | None, ref: float | None = None) -> str:
     return plain(x, 3 if abs(x) < 10 else None)
 
 
+def _nonzero_decimals(x: float, decimals: int) -> int:
+    """``decimals``, or more (two significant digits) if ``x`` is not 0 but would be shown
+    as 0 with ``decimals`` (a significant change must not read ``+0.00``); below 10^-6 it
+    is rounding noise and stays 0."""
+    if x == 0 or round(abs(x), decimals) > 0:
+        return decimals
+    more = 1 - math.floor(math.log10(abs(x)))
+    return more if more <= 7 else decimals
+
+
 def change(name: str, x: float | None, ref: float | None = None) -> str:
     """A paired change of a metric, signed, in its change unit (``+1.3 points``, ``-4.0 s``,
-    ``-6.6k``); ``ref`` picks the unit of money."""
+    ``-6.6k``); ``ref`` picks the unit of money. A change that is not 0 never reads as 0:
+    it gets the decimals it needs (``+0.0031 points``)."""
     m = metric(name)
     if missing(x) or math.isinf(x):
         return MISSING
     if m.kind == "rate":
-        return plain(x * 100, 2 if 0 < abs(x) < 0.01 else 1, signed=True) + " points"
+        v = x * 100
+        return plain(v, _nonzero_decimals(v, 2 if 0 < abs(x) < 0.01 else 1), signed=True) \
+            + " points"
     if m.kind == "seconds":
-        return plain(x, 1, signed=True) + " s"
+        return plain(x, _nonzero_decimals(x, 1), signed=True) + " s"
     if m.kind == "yuan":
         return money(x, signed=True, ref=ref)
     if m.kind == "count":
-        return plain(x, 1, signed=True)
-    return plain(x, 3 if abs(x) < 10 else None, signed=True)
+        return plain(x, _nonzero_decimals(x, 1), signed=True)
+    return plain(x, _nonzero_decimals(x, 3) if abs(x) < 10 else None, signed=True)
 
 
 def plural(n: int | float, word: str, many: str | None = None) -> str:
