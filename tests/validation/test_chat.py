@@ -137,3 +137,14 @@ def test_engine_agrees_with_the_chain(n, k, lam, rates, theta, seed):
         sim, exact = res["simulated"][key], res["exact"][key]
         assert 4 * sim["se"] < 0.25 * exact, (key, sim, exact)  # the test can fail
         assert abs(sim["mean"] - exact) <= 4 * sim["se"], (key, sim, exact)
+
+
+def test_a_long_queue_does_not_overflow_the_exact_chain():
+    """An overloaded floor (1000/min to one agent, theta 1/min) used to give nan for every
+    exact measure (the queue series overflowed a float); with K = 1 it is Erlang-A."""
+    res = chat_exact(1, 1, 1000.0, [1.0], 1.0)
+    ref = erlang_a(1, 1000.0, 1.0, 1.0)
+    assert res.p_wait == pytest.approx(ref.p_wait, rel=1e-9)
+    assert res.p_abandon == pytest.approx(ref.p_abandon, rel=1e-9)
+    assert res.mean_wait == pytest.approx(ref.mean_wait_min, rel=1e-9)
+    assert res.mean_chats_per_agent == pytest.approx(1.0, rel=1e-9)

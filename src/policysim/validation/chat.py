@@ -46,6 +46,8 @@ from policysim.errors import UserError
 #: Largest number of agent-load states the exact solver accepts (C(N + K, K)); the sparse LU
 #: of this chain fills in, so 10,000 states take seconds and 50,000 minutes.
 MAX_STATES = 20_000
+#: Most terms of an exact queue series (a Python loop: about a second per million).
+MAX_TERMS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def check_chat_params(agents: int, cap: int, lam: float, rates: list[float], the
             f"--patience-rate: 0 needs arrival rate below full throughput N K r_K = "
             f"{agents * cap * rates[-1]:g}/min, found {lam:g}; give a patience rate > 0"
         )
+    check_series_length("--patience-rate", lam, agents * cap * rates[-1], theta)
     states = math.comb(agents + cap, cap)
     if states > MAX_STATES:
         raise UserError(
@@ -110,18 +113,39 @@ def load_states(n: int, k: int) -> list[tuple[int, ...]]:
     return out
 
 
+def check_series_length(flag: str, lam: float, full_rate: float, theta: float) -> None:
+    """Raise :class:`UserError` naming ``flag`` if the exact queue series of an overloaded
+    floor (``lam`` above ``full_rate``) needs more than :data:`MAX_TERMS` terms: it peaks
+    near ``(lam - full_rate) / theta`` waiting buyers."""
+    if theta > 0 and (lam - full_rate) / theta > MAX_TERMS:
+        raise UserError(
+            f"{flag}: expected at least {(lam - full_rate) / MAX_TERMS:.3g}/min at this "
+            f"overload (arrivals {lam:g}/min above full throughput {full_rate:g}/min: the exact "
+            f"queue would need more than {MAX_TERMS:,} terms), found {theta:g}")
+
+
 def _queue_series(lam: float, full_rate: float, theta: float) -> tuple[float, float]:
     """S = sum_{q>=1} c_q and M = sum_{q>=1} q c_q with c_q = prod_{i<=q} lam / (full_rate + i theta)."""
     if theta == 0:
         rho = lam / full_rate
         return rho / (1 - rho), rho / (1 - rho) ** 2
+    ls, lm = _log_queue_series(lam, full_rate, theta)
+    with np.errstate(over="ignore"):  # inf: the caller then works with the logs
+        return float(np.exp(ls)), float(np.exp(lm))
+
+
+def _log_queue_series(lam: float, full_rate: float, theta: float) -> tuple[float, float]:
+    """ln S and ln M of :func:`_queue_series` (S overflows a float when a long queue builds)."""
+    if theta == 0:
+        rho = lam / full_rate
+        return math.log(rho / (1 - rho)), math.log(rho / (1 - rho) ** 2)
     logs = [math.log(lam) - math.log(full_rate + theta)]
     q = 1
     while not (logs[-1] < -50 and full_rate + q * theta > lam):  # stop once terms vanish
         q += 1
         logs.append(logs[-1] + math.log(lam) - math.log(full_rate + q * theta))
     rel = np.array(logs)
-    return float(np.exp(logsumexp(rel))), float(np.exp(logsumexp(rel, b=np.arange(1, len(rel) + 1))))
+    return float(logsumexp(rel)), float(logsumexp(rel, b=np.arange(1, len(rel) + 1)))
 
 
 def chat_exact(agents: int, cap: int, lam: float, rates: list[float], theta: float) -> ChatResult:
@@ -168,8 +192,22 @@ def chat_exact(agents: int, cap: int, lam: float, rates: list[float], theta: flo
     pi /= pi.sum()
     full = index[tuple([0] * cap + [agents])]
     s_sum, m_sum = _queue_series(lam, agents * cap * rates[-1], theta)
-    total = 1.0 + pi[full] * s_sum
     chats = np.array([sum(lv * c for lv, c in enumerate(s)) for s in states], dtype=float)
+    if not (math.isfinite(s_sum) and math.isfinite(m_sum)):
+        # a long queue: S overflows, so work with logs (pi[F] S is then what carries the mass)
+        ls, lm = _log_queue_series(lam, agents * cap * rates[-1], theta)
+        lf = math.log(pi[full]) if pi[full] > 0 else -math.inf
+        log_total = float(np.logaddexp(0.0, lf + ls))
+        eq = math.exp(lf + lm - log_total)
+        return ChatResult(
+            p_wait=math.exp(lf + float(np.logaddexp(0.0, ls)) - log_total),
+            p_abandon=theta * eq / lam,
+            mean_wait=eq / lam,
+            mean_chats_per_agent=float(pi @ chats * math.exp(-log_total) / agents
+                                       + math.exp(lf + ls - log_total) * cap),
+            states=size,
+        )
+    total = 1.0 + pi[full] * s_sum
     eq = pi[full] * m_sum / total
     return ChatResult(
         p_wait=float(pi[full] * (1.0 + s_sum) / total),

@@ -22,6 +22,7 @@ from scipy.special import logsumexp
 
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
+from policysim.validation.chat import check_series_length
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def erlang_a(c: int, lam: float, mu: float, theta: float) -> ErlangResult:
         log_tail = log_c - math.log1p(-rho)  # sum_{j>=0} pi_c rho^j
         log_q = log_c + math.log(rho) - 2 * math.log1p(-rho)  # sum_j j pi_c rho^j
     else:
+        check_series_length("--patience-rate", lam, c * mu, theta)
         # pi_{c+j} = pi_c prod_{i=1..j} lam / (c mu + i theta); sum until terms vanish
         logs = [0.0]
         j = 0
