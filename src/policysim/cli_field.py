@@ -73,7 +73,7 @@ def field(
             raise UserError(f"--set: expected dotted.key=value, found {s!r}")
     chosen = F.STUDIES
     if studies is not None:
-        ids = [s.strip() for s in studies.split(",") if s.strip()]
+        ids = [s.strip().lower() for s in studies.split(",") if s.strip()]  # ids are lower case
         known = [s.id for s in F.STUDIES]
         bad = [i for i in ids if i not in known]
         if bad or not ids:

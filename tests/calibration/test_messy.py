@@ -105,6 +105,8 @@ def test_repairs_are_counted(small_records, tmp_path):
     ("rating_range", ["rating", "from 1 to 5", "7"], 3),
     ("negative_order", ["order_value", "at least 0", "-50"], 4),
     ("infinite_order", ["order_value", "inf"], 4),
+    # a name given twice (here after case and spaces) used to end in an internal error
+    ("twice_named", ["chat_id", "expected one column named 'chat_id', found 2"], 1),
 ])
 def test_broken_chats_give_one_located_message(small_records, tmp_path, cli, defect, expected,
                                                line):
@@ -121,6 +123,8 @@ def test_broken_chats_give_one_located_message(small_records, tmp_path, cli, def
         chats.loc[2, "order_value"] = "-50"
     elif defect == "infinite_order":
         chats.loc[2, "order_value"] = "inf"
+    elif defect == "twice_named":
+        chats[" CHAT_ID "] = "x" + chats["chat_id"]
     else:
         chats.loc[1, "rating"] = "five"
     c, r = _write(tmp_path, chats, roster)
@@ -156,8 +160,14 @@ def test_roster_missing_column(small_records, tmp_path, cli):
     ("roster", "reason", ["leave_reason", "quit or dismissed", "fired"], 3),
     ("payroll", "negative", ["pay", "at least 0", "-100"], 3),
     # a negative event length used to fail on the temporary scenario file
-    ("events", "negative", ["days", "whole number of at least 1", "-2"], 2),
+    ("events", "negative", ["days", "whole number from 1 to 366", "-2"], 2),
     ("events", "half", ["days", "whole number", "1.5"], 2),
+    # these three used to be accepted: a roster row that ends before it starts; an event
+    # longer than a scenario's event may be, or one leaving no ordinary day (both ended in a
+    # message of many lines on the scenario, not naming the events file)
+    ("roster", "left_before_hired", ["left_on", "on or after hired_on", "2020-01-01"], 3),
+    ("events", "long", ["days", "from 1 to 366", "1000"], 2),
+    ("events", "every_day", ["date", "ordinary"], 2),
 ])
 def test_broken_roster_payroll_events_name_their_file(small_records, tmp_path, cli, table,
                                                       defect, expected, line):
@@ -168,6 +178,8 @@ def test_broken_roster_payroll_events_name_their_file(small_records, tmp_path, c
     if table == "roster":
         if defect == "empty":
             roster = roster.iloc[:0]
+        elif defect == "left_before_hired":
+            roster.loc[1, "left_on"] = "2020-01-01"
         else:
             roster.loc[1, "left_on"] = roster.loc[1, "hired_on"]
             roster.loc[1, "leave_reason"] = "fired"
@@ -178,8 +190,9 @@ def test_broken_roster_payroll_events_name_their_file(small_records, tmp_path, c
                        f"{roster.agent_id[1]},2026-01-01,-100\n")
         args += ["--payroll", bad]
     else:
-        bad.write_text("name,date,days\npromo,2026-01-05,"
-                       + ("-2" if defect == "negative" else "1.5") + "\n")
+        days = {"negative": "-2", "half": "1.5", "long": "1000", "every_day": "4"}[defect]
+        bad.write_text(f"name,date,days\npromo,2026-01-0{1 if defect == 'every_day' else 5},"
+                       f"{days}\n")
         args += ["--events", bad]
     out = tmp_path / "out.yaml"
     code, stdout, err = cli([*args, "--out", out])
@@ -241,3 +254,52 @@ def test_records_that_give_no_model_are_one_message(small_records, tmp_path, cli
     message = check_user_error(code, stdout, err, expected, str(c))
     assert "calibrated.yaml" not in message
     assert not out.exists()
+
+
+EXAMPLE = Path(__file__).parents[2] / "scenarios" / "records_example"
+
+
+def test_chats_before_a_hire_and_a_team_that_all_quit_are_fitted(tmp_path, cli):
+    """A chat three years before the rest (before its agent's hire date) used to end in an
+    internal error (a log of a negative learning curve); so did a roster where every agent
+    quit (the quit hazard has no finite estimate); an event outside the records was written
+    with a multiplier of 1 and the interval [1, 1]."""
+    chats = pd.read_csv(EXAMPLE / "chats.csv", dtype=str, keep_default_na=False)
+    roster = pd.read_csv(EXAMPLE / "roster.csv", dtype=str, keep_default_na=False)
+    chats.loc[0, ["arrived_at", "assigned_at", "first_reply_at", "ended_at"]] = [
+        "2023-03-02T08:00:00", "2023-03-02T08:00:01", "2023-03-02T08:00:02",
+        "2023-03-02T08:05:00"]
+    c, r = _write(tmp_path, chats, roster)
+    events = tmp_path / "events.csv"
+    events.write_text("name,date,days\nlong_ago,2020-01-01,3\n")
+    out = tmp_path / "store.yaml"
+    code, stdout, err = cli(["calibrate", "--chats", c, "--roster", r, "--events", events,
+                             "--out", out])
+    assert code == 0, err
+    assert "chats before their agent's hire date (no tenure: left out of learning): 1" in stdout
+    assert "events: no day of chats inside them (left out): 1" in stdout
+    assert "long_ago" not in out.read_text()
+    load_model(Scenario, out)
+    roster["left_on"], roster["leave_reason"] = "2026-03-05", "quit"
+    roster.to_csv(r, index=False)
+    code, stdout, err = cli(["calibrate", "--chats", EXAMPLE / "chats.csv", "--roster", r,
+                             "--out", out])
+    assert code == 0, err
+    assert "attrition: the quit hazard has no finite estimate" in stdout
+    load_model(Scenario, out)
+
+
+def test_records_longer_than_a_run_give_a_scenario_that_loads(tmp_path, cli):
+    """Records spanning more than 3650 days (the longest run) used to stop with 'the records
+    give no valid scenario: sim.days'; the scenario now runs the longest run allowed."""
+    chats = pd.read_csv(EXAMPLE / "chats.csv", dtype=str, keep_default_na=False)
+    chats.loc[0, ["arrived_at", "assigned_at", "first_reply_at", "ended_at"]] = [
+        "2015-01-05T08:00:00", "2015-01-05T08:00:01", "2015-01-05T08:00:02",
+        "2015-01-05T08:05:00"]
+    c = tmp_path / "chats.csv"
+    chats.to_csv(c, index=False)
+    out = tmp_path / "store.yaml"
+    code, stdout, err = cli(["calibrate", "--chats", c, "--roster", EXAMPLE / "roster.csv",
+                             "--out", out])
+    assert code == 0, err
+    assert load_model(Scenario, out).sim.days == 3650

@@ -142,9 +142,8 @@ def test_engine_agrees_with_the_chain(n, k, lam, rates, theta, seed):
 def test_tiny_patience_under_overload_is_a_user_error_not_out_of_memory():
     # (5 - 1) / 1e-9 queue lengths: the tail sum used to grow a list until the OOM killer
     for exact in (lambda: chat_exact(1, 1, 5.0, [1.0], 1e-9), lambda: erlang_a(1, 5.0, 1.0, 1e-9)):
-        with pytest.raises(UserError, match="--patience-rate: 1e-09/min is too small"):
+        with pytest.raises(UserError, match="--patience-rate: expected at least 4e-06/min at this overload"):
             exact()
-
 
 
 def test_long_patience_under_overload_has_finite_exact_values():
@@ -154,3 +153,14 @@ def test_long_patience_under_overload_has_finite_exact_values():
     assert got.p_abandon == pytest.approx(want.p_abandon, rel=1e-6)
     assert got.mean_wait == pytest.approx(want.mean_wait_min, rel=1e-6)
     assert math.isfinite(got.mean_chats_per_agent) and got.mean_chats_per_agent > 0.999
+
+
+def test_a_long_queue_does_not_overflow_the_exact_chain():
+    """An overloaded floor (1000/min to one agent, theta 1/min) used to give nan for every
+    exact measure (the queue series overflowed a float); with K = 1 it is Erlang-A."""
+    res = chat_exact(1, 1, 1000.0, [1.0], 1.0)
+    ref = erlang_a(1, 1000.0, 1.0, 1.0)
+    assert res.p_wait == pytest.approx(ref.p_wait, rel=1e-9)
+    assert res.p_abandon == pytest.approx(ref.p_abandon, rel=1e-9)
+    assert res.mean_wait == pytest.approx(ref.mean_wait_min, rel=1e-9)
+    assert res.mean_chats_per_agent == pytest.approx(1.0, rel=1e-9)

@@ -217,3 +217,20 @@ def test_simulation_matches_exact(case):
     if theta == 0:
         s = res["simulated"]["p_abandon"]
         assert s["mean"] == 0.0 and res["analytic"]["p_abandon"] == 0.0
+
+
+@pytest.mark.parametrize("lam, theta", [(1e9, 1.0), (3.0, 1e-9)])
+def test_overload_whose_exact_queue_is_too_long_is_refused(lam, theta):
+    """Arrivals far above c mu with slow abandonment used to loop for ~(lam - c mu) / theta
+    terms in Python (hours: `validate erlang-a --arrival-rate 1e9` never ended)."""
+    with pytest.raises(UserError, match="--patience-rate: expected at least"):
+        erlang_a(2, lam, 1.0, theta)
+
+
+def test_an_arrival_rate_whose_day_exceeds_the_customer_cap_is_refused(cli):
+    """Whole days are simulated: --customers 100 at 1e5/min used to start 2.9e8 arrivals."""
+    code, out, err = cli(["validate", "erlang-a", "--agents", "2", "--arrival-rate", "1e5",
+                          "--service-rate", "1", "--patience-rate", "1000", "--customers",
+                          "100", "--reps", "2"])
+    assert code == 2 and out == "", err
+    assert err.startswith("error: --arrival-rate: expected at most 69444.4/min"), err

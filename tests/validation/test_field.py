@@ -215,6 +215,18 @@ def test_unknown_study_is_exit_code_2(cli):
     check_user_error(code, out, err, ["'nope'", "shearer2004"], "--studies")
 
 
+def test_study_ids_are_read_without_regard_to_case(cli, monkeypatch):
+    """'BBR2005' used to be refused as an unknown study (the ids are all lower case)."""
+    ran = []
+    monkeypatch.setattr(F, "run_field", lambda chosen, *a, **k: ran.extend(s.id for s in chosen)
+                        or [])
+    monkeypatch.setattr(F, "render", lambda rows, n: "")
+    code, out, err = cli(["validate", "field", "--studies", " Shearer2004 ,BBR2005", "--reps",
+                          "2"])
+    assert code == 0, err
+    assert ran == ["shearer2004", "bbr2005"]
+
+
 def test_a_study_named_twice_is_exit_code_2(cli):
     code, out, err = cli(["validate", "field", "--studies", "shearer2004, shearer2004"])
     check_user_error(code, out, err, ["each study once", "'shearer2004', 'shearer2004'"],

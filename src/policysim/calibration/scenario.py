@@ -24,6 +24,10 @@ from policysim.calibration.fit import Estimate, Kept
 from policysim.calibration.tables import Records, read_records
 
 
+#: Longest run a scenario may have (``sim.days``); longer records are simulated this long.
+MAX_DAYS = 3650
+
+
 @dataclass
 class Calibration:
     """The outcome of a calibration."""
@@ -49,6 +53,11 @@ def calibrate(chats, roster, payroll=None, events=None, name: str = "calibrated"
     k = svc.open_chats(ch)
     hired = rec.roster.set_index("agent")["hired"]
     tenure = ch["assigned"].to_numpy() / 86400.0 - ch["handler"].map(hired).to_numpy(dtype=float)
+    early = tenure < 0  # a chat before its agent's hire date: that tenure is not known
+    if early.any():
+        rec.notes["chats before their agent's hire date (no tenure: left out of learning)"] += int(
+            early.sum())
+        tenure[early] = np.nan
     span = d_info["span"]
     agent_days = _agent_days(rec.roster, span)
     per_day = len(ch) / agent_days if agent_days > 0 else 1.0
@@ -93,7 +102,7 @@ def _scenario_data(name: str, rec: Records, est: list[Estimate], d_info: dict, t
         "name": name,
         "description": f"Calibrated from records of {d_info['span']} days starting "
                        f"{rec.origin.isoformat()} (policysim calibrate).",
-        "sim": {"days": int(d_info["span"]), "start_date": rec.origin, "period_days": 30,
+        "sim": {"days": int(min(d_info["span"], MAX_DAYS)), "start_date": rec.origin, "period_days": 30,
                 "reps": 5, "seed": 20261201},
     }
     for e in est:
@@ -243,6 +252,7 @@ def _check(text: str, source: str) -> None:
         try:
             load_model(Scenario, path)
         except ConfigError as err:  # name what the records gave, not a temporary file
-            raise UserError("\n".join(
-                f"{source}: the records give no valid scenario: {p.key}: expected "
-                f"{p.expected}, found {p.found}" for p in err.problems)) from None
+            p, more = err.problems[0], len(err.problems) - 1
+            raise UserError(f"{source}: the records give no valid scenario: {p.key}: expected "
+                            f"{p.expected}, found {p.found}"
+                            + (f" (and {more} more problems)" if more else "")) from None

@@ -64,6 +64,12 @@ class Table:
         self.parquet = self.path.lower().endswith((".parquet", ".pq"))
         self.df = self._read()
         self.df.columns = [str(c).strip().lower() for c in self.df.columns]
+        names = list(self.df.columns)
+        for col in (*required, *optional):
+            if names.count(col) > 1:
+                raise UserError(f"{self.path}:1: {col}: expected one column named {col!r}, "
+                                f"found {names.count(col)} (names are matched without regard "
+                                "to case or surrounding spaces)")
         for col in required:
             if col not in self.df.columns:
                 raise UserError(f"{self.path}:1: {col}: expected a column named {col!r} (see "
@@ -77,6 +83,11 @@ class Table:
                 return df.astype(object).where(df.notna(), "").astype(str)
             df = pd.read_csv(self.path, dtype=str, keep_default_na=False, na_filter=False,
                              skipinitialspace=True)
+            # pandas renames a repeated header name (``chat_id.1``): keep the names as written
+            head = pd.read_csv(self.path, dtype=str, header=None, nrows=1, keep_default_na=False,
+                               na_filter=False, skipinitialspace=True)
+            if head.shape[1] == df.shape[1]:
+                df.columns = list(head.iloc[0])
         except FileNotFoundError:
             raise UserError(f"{self.path}: expected an existing file, found none") from None
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
@@ -263,6 +274,8 @@ def read_records(chats: str | Path, roster: str | Path, payroll: str | Path | No
     notes["agents in chats but not on the roster (no tenure or team)"] += len(strangers)
     pay = _payroll(pt, pd.Timestamp(origin)) if pt is not None else None
     ev = _events(et, pd.Timestamp(origin)) if et is not None else None
+    if ev is not None:
+        ev = _events_inside(et, ev, np.unique(day), notes)
     notes = Counter({k: v for k, v in notes.items() if v})
     return Records(df, roster, pay, ev, origin.date(), notes, missing)
 
@@ -276,6 +289,12 @@ def _roster(rt: Table, notes: Counter, origin: pd.Timestamp) -> pd.DataFrame:
         row = int(np.flatnonzero(hired.isna().to_numpy())[0])
         raise rt.bad(row, "hired_on", "a date (every agent has one)", "")
     left = rt.times("left_on", notes, store_offset(rt, "left_on"))
+    before = (left < hired).to_numpy()
+    if before.any():
+        row = int(np.flatnonzero(before)[0])
+        hired_text = rt.text("hired_on").iloc[row]
+        raise rt.bad(row, "left_on", f"a date on or after hired_on ({hired_text})",
+                     rt.text("left_on").iloc[row])
     reason = rt.choice("leave_reason", ("quit", "dismissed"))
     r = pd.DataFrame({
         "agent": rt.text("agent_id").to_numpy(),
@@ -305,6 +324,22 @@ def _events(et: Table, origin: pd.Timestamp) -> pd.DataFrame:
     if date.isna().any():
         row = int(np.flatnonzero(date.isna().to_numpy())[0])
         raise et.bad(row, "date", "a date", "")
-    days = et.numbers("days", low=1, whole=True).fillna(1.0)
+    days = et.numbers("days", low=1, high=366, whole=True).fillna(1.0)
     return pd.DataFrame({"name": et.text("name").to_numpy(), "day": _days(date, origin),
                          "date": date.dt.date.to_numpy(), "days": days.to_numpy()})
+
+
+def _events_inside(et: Table, ev: pd.DataFrame, chat_days: np.ndarray, notes: Counter
+                   ) -> pd.DataFrame:
+    """Events with a day of chats (the others are left out and counted); an error if they
+    leave no ordinary day with chats (demand would have no baseline)."""
+    first, length = ev["day"].to_numpy(), ev["days"].to_numpy()
+    hits = (chat_days[None, :] >= first[:, None]) & (
+        chat_days[None, :] < (first + length)[:, None])
+    if hits.any(axis=0).all():
+        row = int(np.flatnonzero(hits.any(axis=1))[0])
+        raise et.bad(row, "date", "events that leave some days of the chats ordinary (no "
+                     "event)", str(et.text("date").iloc[row]))
+    inside = hits.any(axis=1)
+    notes["events: no day of chats inside them (left out)"] += int((~inside).sum())
+    return ev[inside].reset_index(drop=True)

@@ -83,7 +83,13 @@ def fit_quits(roster: pd.DataFrame, span: int, payroll: pd.DataFrame | None
         p_quit = -np.expm1(log_stay)
         return -float(np.sum(y * np.log(np.clip(p_quit, 1e-300, 1)) + (1 - y) * log_stay))
 
-    p, cov, _ = mle(nll, [special.logit(max(y.mean(), 1e-3)), 0.0] + ([0.0] if with_pay else []))
+    try:
+        p, cov, _ = mle(nll, [special.logit(max(y.mean(), 1e-3)), 0.0]
+                        + ([0.0] if with_pay else []))
+    except ArithmeticError:  # e.g. every agent quit: the hazard has no finite estimate
+        return [], kept + [Kept("attrition", f"the quit hazard has no finite estimate "
+                                             f"({int(y.sum())} quits in {len(pp)} "
+                                             "agent-periods)")], pp
     how = f"logit MLE on {len(pp)} agent-periods, {int(y.sum())} quits"
     est = [wald("attrition.b0", p[0], se_of(cov, 0), how),
            wald("attrition.tenure_hump", p[1], se_of(cov, 1), how)]

@@ -42,11 +42,12 @@ from scipy.special import logsumexp
 
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
-from policysim.validation.erlang import MAX_QUEUE_TERMS, queue_too_long
 
 #: Largest number of agent-load states the exact solver accepts (C(N + K, K)); the sparse LU
 #: of this chain fills in, so 10,000 states take seconds and 50,000 minutes.
 MAX_STATES = 20_000
+#: Most terms of an exact queue series (a Python loop: about a second per million).
+MAX_TERMS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def check_chat_params(agents: int, cap: int, lam: float, rates: list[float], the
             f"--patience-rate: 0 needs arrival rate below full throughput N K r_K = "
             f"{agents * cap * rates[-1]:g}/min, found {lam:g}; give a patience rate > 0"
         )
+    check_series_length("--patience-rate", lam, agents * cap * rates[-1], theta)
     states = math.comb(agents + cap, cap)
     if states > MAX_STATES:
         raise UserError(
@@ -111,6 +113,17 @@ def load_states(n: int, k: int) -> list[tuple[int, ...]]:
     return out
 
 
+def check_series_length(flag: str, lam: float, full_rate: float, theta: float) -> None:
+    """Raise :class:`UserError` naming ``flag`` if the exact queue series of an overloaded
+    floor (``lam`` above ``full_rate``) needs more than :data:`MAX_TERMS` terms: it peaks
+    near ``(lam - full_rate) / theta`` waiting buyers."""
+    if theta > 0 and (lam - full_rate) / theta > MAX_TERMS:
+        raise UserError(
+            f"{flag}: expected at least {(lam - full_rate) / MAX_TERMS:.3g}/min at this "
+            f"overload (arrivals {lam:g}/min above full throughput {full_rate:g}/min: the exact "
+            f"queue would need more than {MAX_TERMS:,} terms), found {theta:g}")
+
+
 def _queue_series(lam: float, full_rate: float, theta: float) -> tuple[float, float]:
     """log S and log M, S = sum_{q>=1} c_q and M = sum_{q>=1} q c_q with
     c_q = prod_{i<=q} lam / (full_rate + i theta) (logs: S overflows a float when patience is
@@ -122,8 +135,6 @@ def _queue_series(lam: float, full_rate: float, theta: float) -> tuple[float, fl
     q = 1
     while not (logs[-1] < -50 and full_rate + q * theta > lam):  # stop once terms vanish
         q += 1
-        if q > MAX_QUEUE_TERMS:
-            raise queue_too_long(lam, full_rate, theta)
         logs.append(logs[-1] + math.log(lam) - math.log(full_rate + q * theta))
     rel = np.array(logs)
     return float(logsumexp(rel)), float(logsumexp(rel, b=np.arange(1, len(rel) + 1)))

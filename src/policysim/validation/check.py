@@ -17,6 +17,7 @@ from policysim.validation.chat import chat_exact, chat_scenario
 from policysim.validation.erlang import erlang_a, erlang_scenario
 
 MAX_DAYS = 3650  # the longest horizon a scenario may have (sim.days)
+MAX_CUSTOMERS = 100_000_000  # the most --customers allows per replication
 
 
 def sim_days(customers: int, lam: float) -> int:
@@ -30,6 +31,11 @@ def sim_days(customers: int, lam: float) -> int:
             f"{customers / ((MAX_DAYS - 1) * 1440.0):.3g}"
             + (f" or --customers at most {most}" if most >= 100 else "")
         )
+    if lam * 1440.0 > MAX_CUSTOMERS:  # whole days are simulated, the warm-up day too
+        raise UserError(
+            f"--arrival-rate: expected at most {MAX_CUSTOMERS / 1440.0:.6g}/min (whole days "
+            f"are simulated, and a day at this rate brings more than {MAX_CUSTOMERS:,} "
+            f"customers, the most --customers allows), found {lam:g}")
     return days
 
 

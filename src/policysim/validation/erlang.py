@@ -22,20 +22,7 @@ from scipy.special import logsumexp
 
 from policysim.config.schema import Scenario
 from policysim.errors import UserError
-
-
-#: Most queue-length terms summed for an exact queue tail: a patience rate tiny beside the
-#: overload (lambda - full throughput) / theta needs billions and would exhaust memory.
-MAX_QUEUE_TERMS = 2_000_000
-
-
-def queue_too_long(lam: float, full_rate: float, theta: float) -> UserError:
-    """The error for a queue tail of more than :data:`MAX_QUEUE_TERMS` terms."""
-    return UserError(
-        f"--patience-rate: {theta:g}/min is too small for the exact solution at arrival rate "
-        f"{lam:g}/min and full throughput {full_rate:g}/min: its queue would need more than "
-        f"{MAX_QUEUE_TERMS:,} lengths; give a larger patience rate (or 0 below full throughput)"
-    )
+from policysim.validation.chat import check_series_length
 
 
 @dataclass(frozen=True)
@@ -65,6 +52,7 @@ def erlang_a(c: int, lam: float, mu: float, theta: float) -> ErlangResult:
         log_tail = log_c - math.log1p(-rho)  # sum_{j>=0} pi_c rho^j
         log_q = log_c + math.log(rho) - 2 * math.log1p(-rho)  # sum_j j pi_c rho^j
     else:
+        check_series_length("--patience-rate", lam, c * mu, theta)
         # pi_{c+j} = pi_c prod_{i=1..j} lam / (c mu + i theta); sum until terms vanish
         logs = [0.0]
         j = 0
@@ -73,8 +61,6 @@ def erlang_a(c: int, lam: float, mu: float, theta: float) -> ErlangResult:
             logs.append(logs[-1] + math.log(lam) - math.log(c * mu + j * theta))
             if logs[-1] < -50 and c * mu + j * theta > lam:  # terms now shrink
                 break
-            if j > MAX_QUEUE_TERMS:
-                raise queue_too_long(lam, c * mu, theta)
         rel = np.array(logs)
         log_tail = log_c + logsumexp(rel)
         log_q = log_c + logsumexp(rel[1:], b=np.arange(1, len(rel)))
