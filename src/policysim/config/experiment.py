@@ -48,12 +48,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from policysim.config.schema import Strict
+from policysim.config.schema import Strict, matching
 
 _PLAIN = (bool, int, float, str, dt.date)
 
@@ -173,14 +172,8 @@ class Design(Strict):
         return self
 
 
-_NAME = re.compile(r"[A-Za-z0-9_.-]+")
-
-
-def _plain_name(value: str) -> str:
-    """A name that is also part of a folder or file name (the results store, run ids)."""
-    if not _NAME.fullmatch(value):
-        raise ValueError(f"letters, digits, _, . and - only (it names files), found {value!r}")
-    return value
+#: a name that is also part of a folder or file name (the results store, run ids)
+_plain_name = matching(r"[A-Za-z0-9_.-]+", "letters, digits, _, . and - only (it names files)")
 
 
 PlainName = Annotated[str, AfterValidator(_plain_name)]

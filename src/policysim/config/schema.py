@@ -366,30 +366,26 @@ class Sim(Strict):
     seed: int = Field(default=20261123, ge=0, lt=2**63)
 
 
-_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+def matching(pattern: str, expected: str):
+    """An after-validator of a name: the whole text matches ``pattern``, else the problem
+    reads "expected ``expected``, found 'text'"."""
+    rx = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not rx.fullmatch(value):
+            raise ValueError(f"{expected}, found {value!r}")
+        return value
+
+    return check
 
 
-def _scenario_name(name: str) -> str:
-    if not _NAME.fullmatch(name):
-        raise ValueError(
-            "a scenario name of letters, digits, '_', '-' and '.', not starting with '.' "
-            f"(it names output folders), found {name!r}"
-        )
-    return name
-
-
-_SCHEME_NAME = re.compile(r"[\w-]+")
-
-
-def _scheme_name(name: str) -> str:
-    if not _SCHEME_NAME.fullmatch(name):
-        raise ValueError(
-            "a scheme name of letters, digits, '_' and '-' (it names output files and "
-            f"--set keys), found {name!r}"
-        )
-    return name
-
-
+_scenario_name = matching(
+    r"[A-Za-z0-9_-][A-Za-z0-9_.-]*",
+    "a scenario name of letters, digits, '_', '-' and '.', not starting with '.' (it names "
+    "output folders)")
+_scheme_name = matching(
+    r"[\w-]+", "a scheme name of letters, digits, '_' and '-' (it names output files and "
+    "--set keys)")
 SchemeName = Annotated[str, AfterValidator(_scheme_name)]
 
 
