@@ -217,15 +217,13 @@ def test_an_uploaded_file_that_is_empty_or_of_the_wrong_shape_gets_its_message(
         tmp_path, content, needle):
     """An empty file was once ignored: no message, the page silently kept its store."""
     pytest.importorskip("panel")
-    import types
-
     from policysim.app.page import Page
 
     good = tmp_path / "tiny.yaml"
     good.write_text(TINY)
     page = Page({"tiny": good}, None, tmp_path / "runs")
     page.upload.filename = "mine.yaml"
-    page._uploaded(types.SimpleNamespace(new=content))
+    page.upload.value = content  # what the browser's upload sets
     message = page.store_error.message
     assert message.visible and message.object.endswith(needle)
     assert "mine.yaml:" in message.object
