@@ -99,3 +99,28 @@ def test_sigterm_to_report_shuts_its_kernel_down(tmp_path, wait_until):
         for k in kernels:
             if not _gone(k):
                 os.kill(k, signal.SIGKILL)
+
+
+def test_sigterm_with_worker_processes_stops_at_once(tmp_path, wait_until):
+    """With a pool of workers, a stopped `run` used to go on until every queued replication
+    had run (the pool's context manager waited for them all) before exiting."""
+    import time
+
+    path = tmp_path / "slow.yaml"
+    path.write_text(SCENARIO)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from policysim.cli import main; main()", "run", str(path),
+         "--workers", "2", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parts = out / "parts"
+    wait_until(lambda: len(list(parts.glob("*.runs.parquet"))) >= 2,
+               "second finished replication on disk", proc)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    took = time.monotonic() - sent
+    assert proc.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err
+    assert len(list(parts.glob("*.runs.parquet"))) < 100
+    assert took < 20, f"{took:.0f} s from SIGTERM to exit"

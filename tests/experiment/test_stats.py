@@ -99,6 +99,15 @@ def test_summaries_use_each_metrics_range():
     assert bounds("pay_gini") == (0.0, 1.0) and bounds("profit") == (None, None)
 
 
+def test_a_career_ladders_level_mix_is_a_share_in_0_1():
+    """level_mix_NAME (the share of the team at a level) was an unbounded number: with a
+    ladder, `run` printed level_mix_senior 0.491 [-0.050, 1.031]."""
+    rows = [{"level_mix_senior": v} for v in (0.0, 0.98)]
+    ci = summarize_reps(rows)["level_mix_senior"]
+    assert 0 <= ci["ci_low"] and ci["ci_high"] <= 1
+    assert bounds("level_mix_expert") == (0.0, 1.0)
+
+
 def test_a_paired_difference_of_shares_stays_within_plus_minus_one():
     a = [{"abandon_rate": x} for x in (0.9, 0.0, 0.95)]
     b = [{"abandon_rate": 0.0}] * 3

@@ -126,16 +126,26 @@ def run_jobs(jobs: list[Job], workers: int = 1,
                 on_done(outcome)
             out.append(outcome)
         return out
-    results: dict[int, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
-        from concurrent.futures import as_completed
+    from concurrent.futures import as_completed
 
+    results: dict[int, Outcome] = {}
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)))
+    try:
+        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
         for fut in as_completed(futures):
             outcome = fut.result()
             results[futures[fut]] = outcome
             if on_done:
                 on_done(outcome)
+    except BaseException:
+        # Ctrl-C, SIGTERM or a failed job: stop now. Leaving the pool by its context manager
+        # waited for every queued job, so a stopped `run`/`compare` went on for the whole run.
+        workers_now = list((pool._processes or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in workers_now:
+            proc.kill()  # SIGKILL: a forked worker keeps the driver's SIGTERM handler
+        raise
+    pool.shutdown(wait=True)
     return [results[i] for i in range(len(jobs))]
 
 

@@ -113,7 +113,12 @@ HEADLINE = [
 
 def metric(name: str) -> Metric:
     """The metric's description; an unknown metric is a plain unbounded number."""
-    return METRICS.get(name) or Metric(name.replace("_", " "), "index", 0, "", None, None)
+    if name in METRICS:
+        return METRICS[name]
+    if name.startswith("level_mix_"):  # a career ladder's share of the team at one level
+        return Metric(f"share of the team at level {name.removeprefix('level_mix_')}", "rate",
+                      0, high=1.0)
+    return Metric(name.replace("_", " "), "index", 0, "", None, None)
 
 
 def bounds(name: str) -> tuple[float | None, float | None]:
