@@ -15,7 +15,10 @@ and raw text is random YAML-ish token soup.
 
 Running: every valid scenario drawn from small valid perturbations (0-300 inquiries a day,
 1-3 teams of 1-4 agents, 1-3 days, any patience distribution, shifts, hour profiles, pay
-schemes built from random components or a schedule, attrition and hiring on or off) runs
+schemes built from random components or a schedule, attrition and hiring on or off; every
+routing mode and fallback with team and tenure weights, the message pool with shifts that
+leave hours uncovered, per-chat rate tables, caps, transfer hold and delay, a rota with
+all-hands events, temporary staff, a ladder over a little more than a month) runs
 through ``run_job`` without an exception, every summary metric is finite except
 ``new_hire_90d_quit_rate``, ``belief_error_routed`` and ``new_hire_mean_skill`` (NaN when
 no hire could be observed for 90 days, no period came after the first two, nobody was hired), and the
