@@ -236,3 +236,18 @@ def test_values_at_the_agent_bounds_are_simulated(override, ok_file, cli):
     for name, ci in metrics.items():
         if name not in MAY_BE_NAN:
             assert None not in ci.values(), (name, ci)
+
+
+# ---- regressions of bugs found by the broadened fuzzing (test_fuzz.small_scenarios) --------
+def test_event_peak_abandonment_without_inquiries_is_zero():
+    """Temporary staff booked for an event day without inquiries: the busiest hour's
+    abandonment is 0 abandoned of 0 inquiries, 0 as for ``abandon_rate`` (it was NaN, so
+    ``event_peak_abandon_rate`` was NaN in a run where every booked day lay in the horizon)."""
+    scn = scenario(sim={"days": 1, "period_days": 1},
+                   demand={"daily_volume": 0, "events": [
+                       {"name": "promo", "date": "2026-01-01", "multiplier": 1.0}]},
+                   teams=[{"name": "T0", "agents": 1}],
+                   temp_staff=[{"event": "promo", "per_shift": 0}])
+    out = run(scn, "nothing", seed=0)  # no NaN in the summary or tables
+    assert out.summary["event_peak_abandon_rate"] == 0.0
+    assert out.daily["peak_hour_abandon_rate"].tolist() == [0.0]

@@ -15,7 +15,10 @@ and raw text is random YAML-ish token soup.
 
 Running: every valid scenario drawn from small valid perturbations (0-300 inquiries a day,
 1-3 teams of 1-4 agents, 1-3 days, any patience distribution, shifts, hour profiles, pay
-schemes built from random components or a schedule, attrition and hiring on or off) runs
+schemes built from random components or a schedule, attrition and hiring on or off; every
+routing mode and fallback with team and tenure weights, the message pool with shifts that
+leave hours uncovered, per-chat rate tables, caps, transfer hold and delay, a rota with
+all-hands events, temporary staff, a ladder over a little more than a month) runs
 through ``run_job`` without an exception, every summary metric is finite except
 ``new_hire_90d_quit_rate``, ``belief_error_routed`` and ``new_hire_mean_skill`` (NaN when
 no hire could be observed for 90 days, no period came after the first two, nobody was hired), and the
@@ -46,7 +49,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from ruamel.yaml import YAML
 
-from policysim.config.pay import METRICS
+from policysim.config.pay import MEASURES, METRICS
 from policysim.config.schema import Scenario
 from policysim.config.validate import load_model, validate_data
 from policysim.config.yamlio import dotted
@@ -377,6 +380,24 @@ metric_names = st.sampled_from(sorted(METRICS))
 money = st.floats(0, 5000)
 
 
+SHIFT_LAYOUTS = [
+    [("early", "08:00", "16:00"), ("late", "16:00", "24:00")],
+    [("all", "00:00", "24:00")],
+    [("long", "08:00", "24:00")],
+    [("a", "06:00", "14:00"), ("b", "14:00", "22:00"), ("c", "16:00", "24:00")],
+]
+#: layouts that leave hours with demand uncovered: valid only with the message pool on
+GAPPY_LAYOUTS = [
+    [("day", "09:00", "17:00")],
+    [("am", "08:00", "12:00"), ("pm", "14:00", "20:00")],
+    [("night", "00:00", "02:00"), ("eve", "18:00", "23:30")],
+]
+MODES = ["sticky", "weighted", "least_loaded", "most_available", "round_robin"]
+FALLBACKS = ["weighted", "least_loaded", "most_available", "round_robin"]
+#: routing weights: zero, ordinary and the bounds (schema: 0 to 1e6, not all 0)
+route_weights = st.one_of(st.just(0.0), st.floats(0, 5), st.sampled_from([1e-6, 1.0, 1e6]))
+
+
 @st.composite
 def kpis(draw):
     metrics = {}
@@ -387,6 +408,8 @@ def kpis(draw):
         if draw(st.booleans()):
             line["floor"] = (target * draw(st.floats(0, 0.9)) if METRICS[name]
                              else target * draw(st.floats(1.1, 4)))
+        if name in MEASURES and draw(st.booleans()):
+            line["measure"] = draw(st.sampled_from(["platform", "agent"]))
         metrics[name] = line
     scores = sorted(draw(st.lists(st.integers(0, 100), min_size=1, max_size=3, unique=True)),
                     reverse=True)
@@ -401,7 +424,8 @@ def schemes(draw):
         spec["base_salary"] = draw(money)
     if draw(st.booleans()):
         spec["commission"] = {"rate": draw(st.floats(0, 0.1)), "target": draw(st.floats(0, 3000)),
-                              "share": draw(st.floats(0, 1))}
+                              "share": draw(st.floats(0, 1)),
+                              "basis": draw(st.sampled_from(["own", "team"]))}
     if draw(st.booleans()):
         spec["kpi"] = draw(kpis())
     if draw(st.booleans()):
@@ -410,47 +434,109 @@ def schemes(draw):
     if draw(st.booleans()):
         spec["ranking"] = {"metric": draw(metric_names), "prize": draw(money),
                            "top": draw(st.integers(1, 4))}
+    if draw(st.booleans()):
+        spec["variable_pay_scale"] = draw(st.one_of(st.floats(0, 3), st.just(0.0)))
     return spec
 
 
-SHIFT_LAYOUTS = [
-    [("early", "08:00", "16:00"), ("late", "16:00", "24:00")],
-    [("all", "00:00", "24:00")],
-    [("long", "08:00", "24:00")],
-    [("a", "06:00", "14:00"), ("b", "14:00", "22:00"), ("c", "16:00", "24:00")],
-]
+@st.composite
+def agent_traits(draw):
+    """Caps, comfort and the default threshold in their valid ranges (expert >= novice)."""
+    cap_novice = draw(st.integers(1, 4))
+    comfort_novice = draw(st.integers(1, 4))
+    return {"learning": draw(st.booleans()), "ability_sigma": draw(st.floats(0, 0.6)),
+            "default_transfer": draw(st.floats(0, 1)),
+            "initial_tenure_max_months": draw(st.floats(0, 36)),
+            "cap_novice": cap_novice, "cap_expert": draw(st.integers(cap_novice, 6)),
+            "comfort_novice": comfort_novice,
+            "comfort_expert": draw(st.integers(comfort_novice, 6)),
+            "default_threshold": draw(st.one_of(st.none(), st.integers(1, 7)))}
+
+
+@st.composite
+def routings(draw, team_names):
+    teams = {}
+    for name in team_names:
+        if draw(st.booleans()):
+            teams[name] = draw(route_weights)
+    if teams and all(teams.get(t, 1.0) == 0 for t in team_names):
+        teams[team_names[0]] = 1.0  # schema: at least one team weight above 0
+    tenure = []
+    if draw(st.booleans()):
+        starts = sorted(draw(st.lists(st.floats(1, 1000), max_size=2, unique=True)))
+        tenure = [{"from_days": s, "weight": draw(route_weights)} for s in [0.0, *starts]]
+        if all(b["weight"] == 0 for b in tenure):
+            tenure[-1]["weight"] = 1.0  # schema: at least one band weight above 0
+    return {"mode": draw(st.sampled_from(MODES)), "fallback": draw(st.sampled_from(FALLBACKS)),
+            "busyness": draw(st.booleans()), "returning_share": draw(st.floats(0, 1)),
+            "weights": {"teams": teams, "tenure": tenure}}
+
+
+@st.composite
+def ladders(draw, cap):
+    """A ladder of 1-3 levels (tenure and score not falling going up), reviewed monthly."""
+    n = draw(st.integers(1, 3))
+    tenures = sorted(draw(st.lists(st.floats(0, 24), min_size=n, max_size=n)))
+    scores = sorted(draw(st.lists(st.floats(0, 100), min_size=n, max_size=n)))
+    levels = [{"name": f"L{i}", "min_tenure_months": tenures[i], "min_score": scores[i],
+               "pay_coefficient": draw(st.floats(0, 3)), "cap": draw(st.integers(1, cap)),
+               "routing_weight": draw(route_weights)} for i in range(n)]
+    if all(lv["routing_weight"] == 0 for lv in levels):
+        levels[0]["routing_weight"] = 1.0  # schema: at least one level above 0
+    return {"review_months": 1, "score_metric": draw(metric_names), "levels": levels}
 
 
 @st.composite
 def small_scenarios(draw):
-    days = draw(st.integers(1, 3))
+    # a ladder is reviewed at the end of the period crossing 30 days (review_months 1): such
+    # runs last a little over a month, at a low volume so that they stay short
+    with_ladder = draw(st.integers(0, 5)) == 5  # one in six; shrinks to no ladder
+    days = draw(st.integers(31, 34)) if with_ladder else draw(st.integers(1, 3))
+    max_volume = 40 if with_ladder else 300
     teams = [{"name": f"T{i}", "agents": draw(st.integers(1, 4))}
              for i in range(draw(st.integers(1, 3)))]
     demand = {
-        "daily_volume": draw(st.one_of(st.integers(0, 300), st.floats(0, 300))),
+        "daily_volume": draw(st.one_of(st.integers(0, max_volume), st.floats(0, max_volume))),
         "pre_sales_share": draw(st.floats(0, 1)),
         "patience": {"dist": draw(st.sampled_from(["exponential", "lognormal", "infinite"])),
                      "mean_s": draw(st.floats(5, 600)), "cv": draw(st.floats(0.1, 3))},
     }
-    layout = draw(st.sampled_from(SHIFT_LAYOUTS))
+    pool = {"enabled": draw(st.booleans()), "bot_share": draw(st.floats(0, 1))}
+    layout = draw(st.sampled_from(SHIFT_LAYOUTS + (GAPPY_LAYOUTS if pool["enabled"] else [])))
     if draw(st.booleans()):
         hours = draw(st.lists(st.integers(0, 23), min_size=1, max_size=6, unique=True))
         demand["hour_profile"] = [float(h in hours) * draw(st.floats(0.1, 5)) for h in range(24)]
-        layout = SHIFT_LAYOUTS[1]  # one shift all day covers any profile
+        if not pool["enabled"]:
+            layout = SHIFT_LAYOUTS[1]  # one shift all day covers any profile
+    event = None
     if draw(st.booleans()):
-        demand["events"] = [{"name": "promo", "date": dt.date(2026, 1, 1 + draw(st.integers(0, 2))),
-                             "multiplier": draw(st.floats(1, 4)),
-                             "intent_boost": draw(st.floats(-1, 1))}]
+        event = {"name": "promo", "date": dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, days - 1))),
+                 "days": draw(st.integers(1, 2)), "multiplier": draw(st.floats(1, 4)),
+                 "intent_boost": draw(st.floats(-1, 1)), "all_hands": draw(st.booleans())}
+        demand["events"] = [event]
+    agents = draw(agent_traits())
+    cap = max(agents["cap_novice"], agents["cap_expert"])
+    service = {
+        "handle_dist": draw(st.sampled_from(["lognormal", "exponential"])),
+        "concurrency_alpha": draw(st.floats(0, 1)),
+        "transfer_delay_s": draw(st.one_of(st.just(0.0), st.floats(0, 300))),
+        "transfer_hold_s": draw(st.one_of(st.just(0.0), st.floats(0, 300))),
+        "routing": draw(routings([t["name"] for t in teams])),
+        "message_pool": pool,
+    }
+    if draw(st.booleans()):
+        service["concurrency"] = {"per_chat_rate": draw(st.lists(
+            st.floats(0.01, 2), min_size=cap, max_size=cap))}
     data = {
         "name": "fuzz",
         "sim": {"days": days, "period_days": draw(st.integers(1, 3)), "reps": 1},
         "demand": demand,
         "teams": teams,
         "shifts": [{"name": n, "start": a, "end": b} for n, a, b in layout],
-        "agents": {"learning": draw(st.booleans()), "ability_sigma": draw(st.floats(0, 0.6)),
-                   "default_transfer": draw(st.floats(0, 1)),
-                   "initial_tenure_max_months": draw(st.floats(0, 36))},
-        "behaviour": {"adaptive": draw(st.booleans())},
+        "agents": agents,
+        "service": service,
+        "behaviour": {"adaptive": draw(st.booleans()),
+                      "taste_persistence": draw(st.floats(0, 1))},
         "attrition": {"enabled": draw(st.booleans()),
                       "b0": draw(st.one_of(st.sampled_from([-3.7, 0.0, 3.0, 20.0]),
                                            st.floats(-6, 20))),
@@ -459,6 +545,27 @@ def small_scenarios(draw):
         "hiring": {"enabled": draw(st.booleans()), "delay_days": draw(st.integers(0, 2))},
         "schemes": {f"p{i}": draw(schemes()) for i in range(draw(st.sampled_from([1, 2, 3, 0])))},
     }
+    if draw(st.booleans()):
+        data["hiring"]["sorting_strength"] = draw(st.one_of(st.just(0.0), st.floats(0, 10)))
+    if draw(st.booleans()):
+        rota = {"days_on": draw(st.integers(1, 3)), "days_off": draw(st.integers(0, 2)),
+                "rotate_shifts_every_days": draw(st.integers(0, 3)),
+                "overtime_multiplier": draw(st.floats(1, 3))}
+        if not pool["enabled"]:  # every base-shift group needs days_off + 1 people
+            need = (rota["days_off"] + 1) * len(layout)
+            teams[0]["agents"] = max(teams[0]["agents"], need)
+        data["rota"] = rota
+    if event is not None and draw(st.booleans()):
+        temp = {"event": "promo", "per_shift": draw(st.integers(0, 3)),
+                "skill": draw(st.floats(0.05, 3)), "daily_cost": draw(st.floats(0, 500))}
+        if draw(st.booleans()):
+            temp["cap"] = draw(st.integers(1, cap))
+        if draw(st.booleans()):
+            temp["sales_effort"] = draw(st.floats(0, 1))
+            temp["service_effort"] = draw(st.floats(0, 1))
+        data["temp_staff"] = [temp]
+    if with_ladder:
+        data["ladder"] = draw(ladders(cap))
     names = list(data["schemes"])
     if len(names) >= 2 and days > 1 and draw(st.booleans()):
         data["schemes"]["switch"] = {"schedule": [
@@ -494,7 +601,14 @@ def check_accounting(out) -> None:
         return num / den if den else 0.0
 
     assert s["inquiries"] == d["inquiries"] == h["inquiries"]
-    assert d["answered"] == h["answered"] == out.agents["served"].sum()
+    assert d["answered"] == h["answered"]
+    # temporary staff answer chats but have no period records (docs/model.md section 2,
+    # "Temporary staff": not on the team, no period records): the agents table holds the
+    # team's share of the answered chats, all of them on days no temporary agent works
+    if d.get("temp_staff_on_duty", 0):
+        assert out.agents["served"].sum() <= d["answered"]
+    else:
+        assert d["answered"] == out.agents["served"].sum()
     assert d["abandoned"] == h["abandoned"]
     assert d["answered"] + d["abandoned"] <= d["inquiries"]
     assert d["abandoned_queue"] <= d["abandoned"]
@@ -505,8 +619,10 @@ def check_accounting(out) -> None:
         assert s["first_response_mean_s"] == pytest.approx(d["frt_sum_s"] / d["answered"])
     if d["rating_weight"]:
         assert s["rating_mean"] == pytest.approx(d["rating_sum"] / d["rating_weight"])
-    if "labour_cost" in s:
-        assert s["labour_cost"] == pytest.approx(out.agents["pay"].sum(), abs=1e-6)
+    if "labour_cost" in s:  # the team's pay plus temporary staff's day rates
+        # (docs/model.md section 7.1: labour_cost = pay of all period records + temp_staff_cost)
+        assert s["labour_cost"] == pytest.approx(
+            out.agents["pay"].sum() + s.get("temp_staff_cost", 0.0), abs=1e-6)
 
 
 def test_known_paths_cover_the_schema():

@@ -140,8 +140,8 @@ class DutyRoster:
     def day_record(self, inquiries: list[int], abandoned: list[int]) -> dict:
         """Fields of the day's record: people working (with a rota); with temporary staff,
         temporary agents on duty and, on a day of an event temporary staff are booked for
-        (even zero of them), the abandonment in the day's busiest hour (most inquiries; NaN
-        on other days).
+        (even zero of them), the abandonment in the day's busiest hour (most inquiries; 0
+        on such a day without inquiries, as ``abandon_rate``; NaN on other days).
 
         Args:
             inquiries, abandoned: the day's inquiries and abandoned inquiries by hour.
@@ -153,8 +153,11 @@ class DutyRoster:
         if self.scn.temp_staff:
             out["temp_staff_on_duty"] = temps
             peak = int(np.argmax(inquiries))
-            out["peak_hour_abandon_rate"] = (abandoned[peak] / inquiries[peak]
-                                             if self._booked_day and inquiries[peak] else np.nan)
+            if not self._booked_day:
+                out["peak_hour_abandon_rate"] = np.nan
+            else:
+                out["peak_hour_abandon_rate"] = (abandoned[peak] / inquiries[peak]
+                                                 if inquiries[peak] else 0.0)
         return out
 
     # ------------------------------------------------------------ periods
