@@ -61,19 +61,20 @@ def _fake_engine(agents, arrivals_per_hour, slot_s, handled):
 
 
 def test_memory_calibrates_the_router_rule_by_group_and_own_ratio():
-    """Least-loaded routing; the early shift (8 h) gets 3 buyers an hour, a chat holds its
-    slot an hour, so 3 chats are open: limits 2 and 4 share them at min(2, x) + min(4, x) = 3,
-    x = 1.5 each, 1.5 x 8 h x 30 days = 360 chats a period each. They were routed 300 (limit
-    2, below comfort 3) and 450 (limit 4, above): the ratios of their (cooperation, side of
-    comfort) classes are 300/360 and 450/360, and each agent's own ratio 1. The late shift's
-    agent (limit 5, alone with 3 chats an hour: 720 a period) was routed 360 and cooperates:
-    its class's ratio is 1/2.
+    """Weighted routing with busyness (all weights 1: an agent holds limit x u, a rule kept
+    at the mean load); the early shift (8 h) gets 3 buyers an hour, a chat holds its slot an
+    hour, so 3 chats are open: limits 2 and 4 share them at 2u + 4u = 3, u = 1/2, 1 and 2
+    open, 240 and 480 chats a period (x 8 h x 30 days). They were routed 300 (limit 2, below
+    comfort 3) and 450 (limit 4, above): the ratios of their (cooperation, side of comfort)
+    classes are 300/240 and 450/480, and each agent's own ratio 1. The late shift's agent
+    (limit 5, alone with 3 chats an hour: 720 a period) was routed 360 and cooperates: its
+    class's ratio is 1/2.
 
-    Next period a newcomer with limit 4 joins the early shift: min(2, x) + 2 min(4, x) = 3
-    gives x = 1, 240 chats a period at any limit >= 1, times the ratio of the candidate's
+    Next period a newcomer with limit 4 joins the early shift: 2u + 2 x 4u = 3 gives u =
+    0.3, so 0.3 k open and 72 k chats a period at limit k, times the ratio of the candidate's
     class, else of everybody (1110/1440). A keeper predicts exactly what it was routed for
     its own action."""
-    scn = Scenario.model_validate({"service": {"routing": {"mode": "least_loaded"}}})
+    scn = Scenario.model_validate({"service": {"routing": {"mode": "weighted"}}})
     beliefs = Beliefs(scn, n_teams=1)
     members = [_agent(0, 0, 5, 2, 30), _agent(1, 0, 5, 4, 30), _agent(2, 1, 5, 5, 30)]
     members[2].coop = 1.0
@@ -88,8 +89,8 @@ def test_memory_calibrates_the_router_rule_by_group_and_own_ratio():
     assert [r["realised_routed"] for r in records] == routed
     assert records[1]["predicted_routed"] == 400.0 and np.isnan(records[0]["predicted_routed"])
     mult = beliefs.memory["group_mult"]
-    assert mult[("class", 0.0, -1)] == pytest.approx(300 / 360)
-    assert mult[("class", 0.0, 1)] == pytest.approx(450 / 360)
+    assert mult[("class", 0.0, -1)] == pytest.approx(300 / 240)
+    assert mult[("class", 0.0, 1)] == pytest.approx(450 / 480)
     assert mult[("class", 1.0, 1)] == pytest.approx(360 / 720)
     assert mult[None] == pytest.approx(1110 / 1440)
     assert len(mult) == 4
@@ -99,10 +100,11 @@ def test_memory_calibrates_the_router_rule_by_group_and_own_ratio():
     h = beliefs.history(engine, [*members, newcomer], (0.5, 0.5, 5, 0.0))
     every = 1110 / 1440
     # limits 1..5: class below (2), nobody at comfort (all), class above (4, 5)
-    ratio = np.array([0, 300 / 360, 300 / 360, every, 450 / 360, 450 / 360])
-    np.testing.assert_allclose(h.routed_by_coop[0.0][3], 240 * ratio, rtol=1e-9)
+    ratio = np.array([0, 300 / 240, 300 / 240, every, 450 / 480, 450 / 480])
+    k = np.arange(6)
+    np.testing.assert_allclose(h.routed_by_coop[0.0][3], 72 * k * ratio, rtol=1e-9)
     coop_ratio = np.array([0, every, every, every, 0.5, 0.5])
-    np.testing.assert_allclose(h.routed_by_coop[1.0][3], 240 * coop_ratio, rtol=1e-9)
+    np.testing.assert_allclose(h.routed_by_coop[1.0][3], 72 * k * coop_ratio, rtol=1e-9)
     np.testing.assert_allclose(h.routed_at[3], h.routed_by_coop[0.0][3])  # its own coop 0
     keepers = beliefs.history(engine, members, (0.5, 0.5, 5, 0.0))
     for i, (a, y) in enumerate(zip(members, routed)):
@@ -141,10 +143,10 @@ def test_realised_routed_is_routed_per_full_period(baseline_run):
 
 # ------------------------------------------------ decomposition of the error (belief_gap)
 def _period():
-    """test_beliefs.py's period: least-loaded, early shift (limits 2 and 4) 3 chats open an
-    hour for 8 h, rule 1.5 each = 360 a period, routed 300 and 450; the late shift's
-    cooperating agent (limit 5) 720 by the rule, routed 360."""
-    scn = Scenario.model_validate({"service": {"routing": {"mode": "least_loaded"}}})
+    """test_beliefs.py's period: weighted with busyness, early shift (limits 2 and 4) 3 chats
+    open an hour for 8 h, rule 1 and 2 open = 240 and 480 a period, routed 300 and 450; the
+    late shift's cooperating agent (limit 5) 720 by the rule, routed 360."""
+    scn = Scenario.model_validate({"service": {"routing": {"mode": "weighted"}}})
     beliefs = Beliefs(scn, n_teams=1)
     beliefs.diagnose = True
     members = [_agent(0, 0, 5, 2, 30), _agent(1, 0, 5, 4, 30), _agent(2, 1, 5, 5, 30)]
@@ -176,21 +178,21 @@ def test_ex_post_prediction_is_this_period_rule_and_class_ratio_times_last_own_r
 
 
 def test_informed_prediction_works_the_rule_over_colleagues_new_limits():
-    """Next period agent 1 lowers its limit from 4 to 1. Believed with last period's limits,
-    agent 0 (limit 2) shares 3 open chats at x = 1.5: 360 x its class ratio 300/360 = 300.
-    Knowing agent 1's new limit, min(2, x) + min(1, x) = 3 gives x = 2: 480 x 300/360 = 400;
-    agent 1 itself, now below comfort, gets min(1, 2) = 1: 240 x 300/360 = 200."""
+    """Next period agent 1 lowers its limit from 4 to 2. Believed with last period's limits,
+    agent 0 (limit 2) holds 1 (2u + 4u = 3): 240 x its class ratio 300/240 = 300. Knowing
+    agent 1's new limit, 2u + 2u = 3 gives u = 3/4 and 1.5 open: 360 x 300/240 = 450 for
+    agent 0, and for agent 1, now below comfort like agent 0, the same."""
     beliefs, members, records, engine = _period()
     beliefs.remember(engine, records, members, {"served": np.zeros(3)})
     beliefs.memory["last"] = None  # only the routed-chat tables are read here
     default = (0.5, 0.5, 5, 0.0)
     h = beliefs.history(engine, members, default)
     assert beliefs.expected(members[0], h, 0, members[0].last_action) == pytest.approx(300.0)
-    members[1].threshold = 1
-    members[1].last_action = (0.5, 0.5, 1, 0.0)
+    members[1].threshold = 2
+    members[1].last_action = (0.5, 0.5, 2, 0.0)
     beliefs.expect_informed(engine, members, members[:2], default)
-    assert beliefs.informed[0] == pytest.approx(400.0)
-    assert beliefs.informed[1] == pytest.approx(200.0)
+    assert beliefs.informed[0] == pytest.approx(450.0)
+    assert beliefs.informed[1] == pytest.approx(450.0)
 
 
 DAYS = 120  # four 30-day periods: periods 2 and 3 are counted

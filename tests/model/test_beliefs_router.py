@@ -4,10 +4,15 @@
 actions they chose against the chats routed to them, from period 2 on) must be at most 0.15
 on the baseline store in every routing mode, for every scheme of the baseline.
 
-Horizon: one replication of 150 days (five 30-day periods, so periods 2, 3 and 4 count:
-about 90 agent-periods), instead of the baseline's 365 days, so that the 15 runs take
-minutes. Over 90 agent-periods the metric's standard error is about 0.02 (agent errors have
-a standard deviation of about 0.15-0.2); docs/model.md section 4.2 has the 365-day table.
+Horizon: 150 days (five 30-day periods, so periods 2, 3 and 4 count: about 90 agent-periods
+a replication), instead of the baseline's 365 days, so that the runs take minutes. Over 90
+agent-periods the metric's standard error is about 0.02 (agent errors have a standard
+deviation of about 0.15-0.2), but one replication can be far off: before the fill rules were
+averaged over the fluctuation of open chats (docs/model.md section 4.2) replication 1 of the
+store's own scheme under ``most_available`` read 0.45, and the full baseline run (10
+replications of 365 days) 0.79 [0.00, 2.12]. So the store's own scheme (``scheme`` of
+baseline.yaml, the run the issue's bound is stated for) is judged, as ``policysim run --reps
+3`` reports it, on the mean of replications 0-2; the other schemes on replication 0.
 Combinations measured above the bound are marked as known gaps (strict: the mark fails the
 test once the combination meets the bound, so it must then be removed).
 """
@@ -31,14 +36,18 @@ BOUND = 0.15
 _KPI = ("kpi: most agents change their cooperation together, and the chats routed to a "
         "cooperating agent depend on how many helpers there are (docs/model.md 4.2)")
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("least_loaded", "kpi"): _KPI + "; measured 0.224",
-    ("most_available", "kpi"): _KPI + "; measured 0.492",
+    ("least_loaded", "kpi"): _KPI + "; measured 0.245 (0.224 before the fill rules were "
+    "averaged)",
+    ("most_available", "kpi"): _KPI + "; measured 0.489 (0.492 before)",
     ("weighted", "kpi"): _KPI + "; measured 0.413",
     ("sticky", "kpi"): _KPI + "; measured 0.447",
     ("round_robin", "kpi"): _KPI + "; measured 0.282",
     ("weighted", "group_contest"): "measured 0.194 (docs/model.md 4.2)",
-    ("most_available", "group_contest"): "measured 0.296 (docs/model.md 4.2)",
+    ("most_available", "group_contest"): "measured 0.316 (0.296 before; docs/model.md 4.2)",
+    ("least_loaded", "group_contest"): "replication 0 measured 0.156 (0.115 before the fill "
+    "rules were averaged); replications 0-2 average 0.122 (0.116 before): docs/model.md 4.2",
 }
+STORE_REPS = 3  #: replications of the store's own scheme (see above)
 
 
 def _cases():
@@ -54,11 +63,15 @@ def _cases():
 @pytest.mark.parametrize(("mode", "scheme"), list(_cases()))
 def test_belief_error_within_the_issue_bound(mode, scheme):
     scn = load_model(Scenario, "scenarios/baseline.yaml", [f"service.routing.mode={mode}"])
-    out = run_job(Job(scn, 0, scn.sim.seed, DAYS, scheme))
-    err = out.summary["belief_error_routed"]
-    counted = out.agents[(out.agents.period >= 2) & out.agents.predicted_routed.notna()]
-    assert len(counted) >= 60  # enough agent-periods for the mean
-    assert np.isfinite(err) and err <= BOUND, f"{mode} {scheme}: {err:.3f}"
+    reps = STORE_REPS if scheme == scn.scheme else 1
+    errs = []
+    for rep in range(reps):
+        out = run_job(Job(scn, rep, scn.sim.seed, DAYS, scheme))
+        counted = out.agents[(out.agents.period >= 2) & out.agents.predicted_routed.notna()]
+        assert len(counted) >= 60  # enough agent-periods for the mean
+        errs.append(out.summary["belief_error_routed"])
+    err = float(np.mean(errs))
+    assert np.isfinite(err) and err <= BOUND, f"{mode} {scheme}: {err:.3f} ({errs})"
 
 
 def test_metric_compares_the_prediction_for_the_chosen_action_with_what_was_routed():

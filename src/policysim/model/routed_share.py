@@ -29,15 +29,25 @@ summed over its hours on shift, divided by the time a chat holds a slot. Holding
 each hour fixed (one agent's limit barely moves it), the same rule says how many chats the
 agent would be routed at every other limit: this is the *shape* of its belief
 (:func:`routed_table`); ``policysim.model.beliefs`` calibrates it on what each agent was
-actually routed. This is a mean-field view: it ignores that loads fluctuate within an hour,
-which the calibration absorbs.
+actually routed.
+
+The fill rules (least loaded, most available, weighted without busyness) spread the chats
+open *at a moment*, and that number fluctuates around the hour's load: the rule is averaged
+over it (Poisson with the load as mean, the open chats of an unsaturated floor). Without
+that, most available would give a limit below everybody's spare nothing at all in a quiet
+hour, although such an agent is routed chats whenever the floor fills for a while; the
+calibration's ratio of what it got to what the rule gave then exploded, and so did the
+prediction at a higher limit (docs/model.md section 4.2). The rest is a mean-field view that
+the calibration absorbs.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import poisson
 
 BISECTIONS = 40  #: halvings of the level interval (precision 2^-40 of its width)
+QUANTILES = 16  #: slices of the open-chat distribution a fill rule is averaged over
 
 
 def open_chats(mode: str, busyness: bool, limit, weight, u, top: float) -> np.ndarray:
@@ -110,19 +120,52 @@ def levels(mode: str, busyness: bool, limit, weight, cover, load, top: float) ->
     return np.where(target >= full, 1.0, np.where(target > 0, hi, 0.0))
 
 
+def fills(mode: str, busyness: bool) -> bool:
+    """Whether the rule spreads the chats open *at any moment* by a fill (least loaded, most
+    available, weighted without busyness), rather than by a balance of arrivals and
+    departures (round robin's loss systems, weighted with busyness)."""
+    return mode in ("least_loaded", "most_available") or (mode == "weighted" and not busyness)
+
+
+def load_points(load, points: int = QUANTILES) -> np.ndarray:
+    """(H, points): the open chats of each hour, Poisson with mean ``load``, cut into
+    ``points`` slices of equal probability, each given by its mean (so the points average to
+    the load exactly, up to a tail beyond probability 1e-12)."""
+    load = np.asarray(load, float)
+    top = int(poisson.ppf(1.0 - 1e-12, float(load.max(initial=0.0)))) + 1
+    n = np.arange(top + 1, dtype=float)
+    cdf = poisson.cdf(n[None, :], load[:, None])  # (H, S)
+    below = np.concatenate([np.zeros((len(load), 1)), cdf[:, :-1]], axis=1)
+    edges = np.arange(points + 1) / points
+    lo, hi = edges[:-1][None, :, None], edges[1:][None, :, None]  # (1, Q, 1)
+    overlap = np.clip(np.minimum(cdf[:, None, :], hi) - np.maximum(below[:, None, :], lo),
+                      0.0, None)  # (H, Q, S): probability of n inside each slice
+    return points * (overlap @ n)
+
+
 def routed_table(mode: str, busyness: bool, limit, weight, cover, load, slot_s: float,
                  size: int, hours=None) -> np.ndarray:
     """Chats the router's rule gives each agent at every limit ``0..size-1`` over the hours
     given, the others keeping their limits (arguments as in :func:`levels`; ``slot_s`` is the
     mean time a chat holds a slot, in seconds; ``hours`` (H,) how many times each hour
-    counts, default once). Returns an (n, size) table."""
+    counts, default once). Returns an (n, size) table.
+
+    Under a fill rule (:func:`fills`) the chats open in the store fluctuate around the
+    hour's load: Poisson with that mean (the open chats of an unsaturated floor, M/G/infinity),
+    cut into :data:`QUANTILES` slices of equal probability (:func:`load_points`), and the
+    rule spreads each of them."""
     limit, weight = np.asarray(limit, float), np.asarray(weight, float)
     top = float(size - 1)
-    u = levels(mode, busyness, limit, weight, cover, load, top)  # (H,)
+    cover = np.asarray(cover, float)
+    count = np.ones(len(cover)) if hours is None else np.asarray(hours, float)
+    load = np.asarray(load, float)
+    q = 1
+    if fills(mode, busyness):
+        q = QUANTILES
+        load = load_points(load).ravel()
+        cover, count = np.repeat(cover, q, axis=0), np.repeat(count, q) / q
+    u = levels(mode, busyness, limit, weight, cover, load, top)  # (H q,)
     cand = np.arange(size, dtype=float)
     held = open_chats(mode, busyness, cand[None, None, :], weight[None, :, None],
-                      u[:, None, None], top)  # (H, n, size)
-    cover = np.asarray(cover, float)
-    if hours is not None:
-        cover = cover * np.asarray(hours, float)[:, None]
-    return np.einsum("hn,hnk->nk", cover, held) * 3600.0 / max(slot_s, 1e-9)
+                      u[:, None, None], top)  # (H q, n, size)
+    return np.einsum("hn,hnk->nk", cover * count[:, None], held) * 3600.0 / max(slot_s, 1e-9)
