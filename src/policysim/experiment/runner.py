@@ -127,8 +127,10 @@ def run_jobs(jobs: list[Job], workers: int = 1,
             out.append(outcome)
         return out
     from concurrent.futures import as_completed
+    from multiprocessing import active_children
 
     results: dict[int, Outcome] = {}
+    before = {proc.pid for proc in active_children()}  # children that are not the pool's
     pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)))
     try:
         futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
@@ -140,10 +142,10 @@ def run_jobs(jobs: list[Job], workers: int = 1,
     except BaseException:
         # Ctrl-C, SIGTERM or a failed job: stop now. Leaving the pool by its context manager
         # waited for every queued job, so a stopped `run`/`compare` went on for the whole run.
-        workers_now = list((pool._processes or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in workers_now:
-            proc.kill()  # SIGKILL: a forked worker keeps the driver's SIGTERM handler
+        for proc in active_children():
+            if proc.pid not in before:  # the pool's workers
+                proc.kill()  # SIGKILL: a forked worker keeps the driver's SIGTERM handler
         raise
     pool.shutdown(wait=True)
     return [results[i] for i in range(len(jobs))]
