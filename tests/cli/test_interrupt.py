@@ -24,19 +24,26 @@ shifts: [{name: day, start: "08:00", end: "24:00"}]
 """
 
 
-@pytest.mark.parametrize("sig,code,word", [(signal.SIGINT, 130, "interrupted"),
-                                           (signal.SIGTERM, 143, "terminated")])
-def test_ctrl_c_keeps_finished_replications(sig, code, word, tmp_path, wait_until):
+def _start_run(tmp_path, wait_until, *args: str):
+    """``policysim run`` of the slow scenario with ``--out`` (and ``args``), waited on until
+    two replications are on disk: (process, output folder)."""
     path = tmp_path / "slow.yaml"
     path.write_text(SCENARIO)
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-c", "from policysim.cli import main; main()", "run", str(path),
-         "--workers", "1", "--out", str(out)],
+         "--out", str(out), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    parts = out / "parts"
-    wait_until(lambda: len(list(parts.glob("*.runs.parquet"))) >= 2,
+    wait_until(lambda: len(list((out / "parts").glob("*.runs.parquet"))) >= 2,
                "second finished replication on disk", proc)
+    return proc, out
+
+
+@pytest.mark.parametrize("sig,code,word", [(signal.SIGINT, 130, "interrupted"),
+                                           (signal.SIGTERM, 143, "terminated")])
+def test_ctrl_c_keeps_finished_replications(sig, code, word, tmp_path, wait_until):
+    proc, out = _start_run(tmp_path, wait_until, "--workers", "1")
+    parts = out / "parts"
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
@@ -103,24 +110,17 @@ def test_sigterm_to_report_shuts_its_kernel_down(tmp_path, wait_until):
 
 def test_sigterm_with_worker_processes_stops_at_once(tmp_path, wait_until):
     """With a pool of workers, a stopped `run` used to go on until every queued replication
-    had run (the pool's context manager waited for them all) before exiting."""
-    import time
-
-    path = tmp_path / "slow.yaml"
-    path.write_text(SCENARIO)
-    out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from policysim.cli import main; main()", "run", str(path),
-         "--workers", "2", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    parts = out / "parts"
-    wait_until(lambda: len(list(parts.glob("*.runs.parquet"))) >= 2,
-               "second finished replication on disk", proc)
-    sent = time.monotonic()
+    had run (the pool's context manager waited for them all) before exiting. Here the queue
+    holds 2,000 replications (about 5 minutes on 2 cores), so the old behaviour cannot exit
+    within the module's 120 s bound; and the pool's workers are gone as soon as the command
+    has exited."""
+    proc, out = _start_run(tmp_path, wait_until, "--workers", "2", "--reps", "2000")
+    workers = [int(c) for c in
+               Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    assert workers  # the pool's processes
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=300)
-    took = time.monotonic() - sent
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err
     assert "terminated" in err and "Traceback" not in err
-    assert len(list(parts.glob("*.runs.parquet"))) < 100
-    assert took < 20, f"{took:.0f} s from SIGTERM to exit"
+    assert len(list((out / "parts").glob("*.runs.parquet"))) < 2000
+    assert all(_gone(w) for w in workers)
