@@ -44,7 +44,6 @@ the calibration absorbs.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import poisson
 
 BISECTIONS = 40  #: halvings of the level interval (precision 2^-40 of its width)
 QUANTILES = 16  #: slices of the open-chat distribution a fill rule is averaged over
@@ -131,6 +130,8 @@ def load_points(load, points: int = QUANTILES) -> np.ndarray:
     """(H, points): the open chats of each hour, Poisson with mean ``load``, cut into
     ``points`` slices of equal probability, each given by its mean (so the points average to
     the load exactly, up to a tail beyond probability 1e-12)."""
+    from scipy.stats import poisson  # here: loading scipy.stats takes a second of start-up
+
     load = np.asarray(load, float)
     top = int(poisson.ppf(1.0 - 1e-12, float(load.max(initial=0.0)))) + 1
     n = np.arange(top + 1, dtype=float)
