@@ -2,7 +2,7 @@
 
 A day with no inquiries, demand in a single hour, every agent quitting at once (with and
 without hiring), a team of one, a scheme that pays nothing, and all of them together. Every
-summary metric is a finite number except ``new_hire_90d_quit_rate``, ``belief_error_routed``
+summary metric is a finite number except ``new_hire_90d_quit_rate``, the ``belief_*`` gaps
 and ``new_hire_mean_skill`` (``MAY_BE_NAN``), which are NaN by
 definition when no hire could be watched for 90 days, no period came after the first two or
 nobody was hired; the daily, agent and hourly tables
@@ -29,6 +29,8 @@ from policysim.experiment.runner import Job, Outcome, run_job
 #: Summary metrics allowed to be NaN, and why.
 MAY_BE_NAN = {"new_hire_90d_quit_rate",  # no hire observable for 90 days in a short run
               "belief_error_routed",  # no agent-period after the first two periods
+              "belief_error_pay", "belief_bias_pay",  # the same (or nobody paid anything)
+              "belief_error_help",  # the same, or nobody passed a chat on
               "new_hire_mean_skill"}  # nobody hired in the run
 
 BASE = {

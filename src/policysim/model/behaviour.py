@@ -191,6 +191,13 @@ def team_dependence(scheme: PayFunction, h: History, n_teams: int) -> np.ndarray
 def utilities(scn: Scenario, scheme: PayFunction, h: History, g: Grid,
               n_teams: int) -> np.ndarray:
     """U(agent, action): expected pay minus effort and load costs plus the social term."""
+    return evaluate(scn, scheme, h, g, n_teams)[0]
+
+
+def evaluate(scn: Scenario, scheme: PayFunction, h: History, g: Grid,
+             n_teams: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Utilities U, expected pay and predicted metrics (each (n, A)) of every agent and
+    action: what :func:`utilities` scores, with the predictions it scores on."""
     b = scn.behaviour
     metrics, k = predict(scn, h, g)
     ctx = PayContext(h.team, n_teams, predict=True, others=h.last)
@@ -199,7 +206,7 @@ def utilities(scn: Scenario, scheme: PayFunction, h: History, g: Grid,
     cost = b.effort_cost * effort**2 + b.load_cost * np.clip(k - h.comfort[:, None], 0.0, None)
     dep = team_dependence(scheme, h, n_teams)
     social = g.coop[None, :] * b.cohesion * np.tanh(dep / b.social_scale)[:, None]
-    return pay - cost + social
+    return pay - cost + social, pay, metrics
 
 
 class TasteShocks:
@@ -259,12 +266,46 @@ def choose(scn: Scenario, utility: np.ndarray, previous: np.ndarray, u: np.ndarr
 
 def decide(scn: Scenario, scheme: PayFunction, h: History, g: Grid, n_teams: int,
            rows: np.ndarray, previous: np.ndarray, u: np.ndarray,
-           shocks: np.ndarray | None = None) -> np.ndarray:
+           shocks: np.ndarray | None = None,
+           expected: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Grid indices of the actions chosen by the agents at ``rows`` of ``h``.
 
     Utilities are computed for everybody in ``h`` (a rank prize depends on all of them); only
     the agents at ``rows`` choose, each with its ``previous`` action index, two uniforms
     ``u`` and, if given, its taste shocks (see :func:`choose`).
+
+    If ``expected`` is given it is filled with what each chooser expected of the action it
+    chose (one value per row): ``pay`` and every predicted metric of :func:`predict`, plus
+    ``transfers_received`` (colleagues' chats it expects to take). The choice is the same.
     """
-    util = utilities(scn, scheme, h, g, n_teams)
-    return choose(scn, util[rows], previous, u, shocks)
+    util, pay, metrics = evaluate(scn, scheme, h, g, n_teams)
+    picked = choose(scn, util[rows], previous, u, shocks)
+    if expected is not None:
+        expected.update(_expected(h, g, rows, picked, pay, metrics))
+    return picked
+
+
+def _expected(h: History, g: Grid, rows, cols, pay, metrics) -> dict[str, np.ndarray]:
+    """What the agents at ``rows`` expect of actions ``cols`` (see :func:`decide`)."""
+    out = {"pay": pay[rows, cols]}
+    for name, values in metrics.items():
+        out[name] = np.broadcast_to(values, pay.shape)[rows, cols]
+    out["transfers_received"] = g.coop[cols] * h.received_per_coop[rows]
+    return out
+
+
+def expect_kept(scn: Scenario, scheme: PayFunction, h: History, n_teams: int, rows: np.ndarray,
+                actions: list[tuple[float, float, int, float]]) -> dict[str, np.ndarray]:
+    """What the agents at ``rows`` of ``h`` expect of the actions they keep (``actions``, on
+    the grid or not; agents without adaptive behaviour choose nothing): the same keys as
+    :func:`decide`'s ``expected``."""
+    rows = np.asarray(rows)
+    out: dict[str, np.ndarray] = {}
+    for action in dict.fromkeys(actions):
+        one = Grid(*(np.array([v]) for v in action))
+        _, pay, metrics = evaluate(scn, scheme, h, one, n_teams)
+        sel = np.array([act == action for act in actions])
+        part = _expected(h, one, rows[sel], np.zeros(int(sel.sum()), int), pay, metrics)
+        for name, values in part.items():
+            out.setdefault(name, np.full(len(rows), np.nan))[sel] = values
+    return out

@@ -41,6 +41,13 @@ from policysim.model.routed_share import routed_table
 from policysim.model.routing_qianniu import weight_rule
 
 
+#: What an agent expected of the action it chose, besides its routed chats (kept in its
+#: period record as ``predicted_<key>``; compared with what happened in the run metrics
+#: ``belief_error_pay``, ``belief_bias_pay`` and ``belief_error_help``): its pay, every
+#: pay-function metric, and the colleagues' transfers it expected to take.
+EXPECTED = ("pay", *METRICS, "transfers_received")
+
+
 def routed_curve(limits, routed, weights, size: int) -> np.ndarray:
     """Believed chats routed at hang-up limits ``0..size-1`` from realised pairs.
 
@@ -95,6 +102,8 @@ class Beliefs:
         self.memory: dict | None = None  # None until the first period has closed
         self.table_size = max(scenario.agents.cap_expert, scenario.agents.cap_novice) + 1
         self.predicted: dict[int, float] = {}  # agent id -> chats predicted for its action
+        #: agent id -> what it expected of the action it chose (pay, predicted metrics)
+        self.outcomes: dict[int, dict[str, float]] = {}
         #: Off by default. When set (``policysim.experiment.belief_gap``), each period record
         #: also carries two predictions that decompose ``belief_error_routed``: see
         #: :meth:`expect_informed` and :meth:`remember`. Choices and results do not change.
@@ -114,6 +123,12 @@ class Beliefs:
                action: tuple[float, float, int, float]) -> None:
         """Note the chats ``agent`` (row ``row`` of ``history``) expects under ``action``."""
         self.predicted[agent.id] = self.expected(agent, history, row, action)
+
+    def expect_outcomes(self, agent: Agent, values: dict[str, float]) -> None:
+        """Note what ``agent`` expects of the action it has just chosen (``EXPECTED`` keys:
+        pay and the predicted pay-function metrics); kept as ``predicted_<key>`` of its
+        record of the coming period, beside what happened."""
+        self.outcomes[agent.id] = values
 
     def expect_informed(self, engine: Engine, everyone: list[Agent], agents: list[Agent],
                         default_action: tuple[float, float, int, float]) -> None:
@@ -145,6 +160,9 @@ class Beliefs:
         for r, a, y in zip(records, members, realised):
             r["predicted_routed"] = self.predicted.pop(a.id, float("nan"))
             r["realised_routed"] = float(y)  # 0 with no time on shift (nothing routed)
+            expected = self.outcomes.pop(a.id, {})
+            for key in EXPECTED:  # NaN where the agent chose nothing (adaptive: false)
+                r[f"predicted_{key}"] = expected.get(key, float("nan"))
         days = engine.daily[-scn.sim.period_days:]
         handled = sum(r["handled"] for r in records)
         slot_s = sum(d["open_chat_area_s"] for d in days) / handled if handled else 0.0

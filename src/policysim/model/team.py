@@ -184,19 +184,25 @@ class PaidTeam(StaticTeam):
         index = {a.id: i for i, a in enumerate(everyone)}
         rows = np.array([index[a.id] for a in agents])
         if not adaptive:
-            for a, row in zip(agents, rows):
+            kept = beh.expect_kept(self.scn, self.paying(day, everyone), h, self.n_teams, rows,
+                                   [a.last_action for a in agents])
+            for j, (a, row) in enumerate(zip(agents, rows)):
                 self.beliefs.expect(a, h, int(row), a.last_action)
+                self.beliefs.expect_outcomes(a, {k: float(v[j]) for k, v in kept.items()})
             if self.beliefs.diagnose:
                 self.beliefs.expect_informed(engine, everyone, agents,
                                              self.default_action(everyone[0]))
             return
         previous = np.array([self.grid.index(a.last_action) for a in agents])
         u = self._choice.random((len(agents), 2))
+        expected: dict[str, np.ndarray] = {}
         picked = beh.decide(self.scn, self.paying(day, everyone), h, self.grid, self.n_teams,
-                            rows, previous, u, self._tastes.draw([a.id for a in agents]))
-        for a, row, i in zip(agents, rows, picked):
+                            rows, previous, u, self._tastes.draw([a.id for a in agents]),
+                            expected)
+        for j, (a, row, i) in enumerate(zip(agents, rows, picked)):
             action = self.grid.action(int(i))
             self.beliefs.expect(a, h, int(row), action)
+            self.beliefs.expect_outcomes(a, {k: float(v[j]) for k, v in expected.items()})
             self.set_action(engine, a, action)
         if self.beliefs.diagnose:
             self.beliefs.expect_informed(engine, everyone, agents, self.default_action(everyone[0]))

@@ -185,6 +185,7 @@ def workforce_metrics(result: RunResult) -> dict[str, float]:
         "mean_threshold": float(np.mean([r["threshold"] for r in recs])) if recs else 0.0,
         "coop_share": float(np.mean([r["coop"] > 0 for r in recs])) if recs else 0.0,
         "belief_error_routed": belief_error_routed(recs),
+        **belief_gaps(recs),
         **hire_metrics(scn, recs),
         **ladder_metrics(scn, recs),
     }
@@ -226,6 +227,40 @@ def belief_error_routed(records: list[dict], skip_periods: int = 2,
               if r["period"] >= skip_periods and r.get("realised_routed", 0) > 0
               and np.isfinite(r.get(predicted, np.nan))]
     return float(np.mean(errors)) if errors else float("nan")
+
+
+def belief_gaps(records: list[dict], skip_periods: int = 2) -> dict[str, float]:
+    """How far what agents expected of the actions they chose was from what the floor gave
+    them, over agent-periods after the first ``skip_periods`` that the agent worked whole
+    (``present >= 1``: its prediction is for a full period) and for which it made a
+    prediction (``predicted_pay`` finite: an agent who chose):
+
+    - ``belief_error_pay``: sum |predicted_pay - pay| / sum |pay|;
+    - ``belief_bias_pay``: sum (predicted_pay - pay) / sum |pay| (above 0: agents expected
+      more than they were paid);
+    - ``belief_error_help``: sum |predicted_transfers_given - transfers_given| / sum
+      transfers_given: the chats agents counted on colleagues to take off them against those
+      colleagues took.
+
+    Sums rather than means of per-record ratios, so a record paid (or passing) almost nothing
+    does not dominate. NaN without such records, or where the denominator is 0."""
+    rows = [r for r in records
+            if r["period"] >= skip_periods and r.get("present", 0.0) >= 1.0
+            and np.isfinite(r.get("predicted_pay", np.nan))]
+    nan = float("nan")
+    if not rows:
+        return {"belief_error_pay": nan, "belief_bias_pay": nan, "belief_error_help": nan}
+    pred = np.array([r["predicted_pay"] for r in rows], float)
+    pay = np.array([r["pay"] for r in rows], float)
+    scale = float(np.abs(pay).sum())
+    given = np.array([r["transfers_given"] for r in rows], float)
+    given_pred = np.array([r["predicted_transfers_given"] for r in rows], float)
+    return {
+        "belief_error_pay": float(np.abs(pred - pay).sum()) / scale if scale > 0 else nan,
+        "belief_bias_pay": float((pred - pay).sum()) / scale if scale > 0 else nan,
+        "belief_error_help": (float(np.abs(given_pred - given).sum()) / float(given.sum())
+                              if given.sum() > 0 else nan),
+    }
 
 
 def daily_frame(result: RunResult) -> pd.DataFrame:
