@@ -80,6 +80,8 @@ class History:
     last: dict[str, np.ndarray]  # last period's realised metrics (pay-function inputs)
     # (n, K + 1) tables like ``routed_at`` by cooperation level (None: ``routed_at`` for all)
     routed_by_coop: dict[float, np.ndarray] | None = None
+    # share of routed chats handed over at once, by ("class", coop, limit side); None: the rule
+    pass_share: dict | None = None
 
 
 def quality_mean(scn: Scenario, skill, service_effort):
@@ -113,14 +115,24 @@ def predict(scn: Scenario, h: History, g: Grid) -> tuple[dict[str, np.ndarray], 
     k = np.ones_like(routed)
     given = np.zeros_like(routed)
     hold = scn.service.transfer_hold_s  # a slot stays taken this long per chat handed over
+    observed = np.full(routed.shape, np.nan)
+    if h.pass_share is not None:
+        side = np.sign(limit - comfort)
+        for c in np.unique(g.coop):
+            for v in (-1.0, 0.0, 1.0):
+                cell = (g.coop[None, :] == c) & (side == v)
+                observed[cell] = 0.0 if c <= 0 else h.pass_share.get(
+                    ("class", float(c), int(v)), np.nan)
     for _ in range(8):
         # Little's law: mean open chats = (chats kept x duration + chats handed over x hold)
-        # / time on shift, capped by the limit; chats are handed over (if cooperative) in the
-        # share of time above comfort
+        # / time on shift, capped by the limit. Chats handed over at once: the share of its
+        # routed chats the agent's (cooperation, limit side) class handed over last period
+        # (``pass_share``); without one (first period, a class nobody was in), the share of
+        # time above comfort (if cooperative)
         kept = np.maximum(routed - given + received, 0.0)
         k = np.minimum(limit, (kept * duration(k) + given * hold) / T)
         over = np.clip((k - comfort) / np.maximum(1.0, limit - comfort), 0.0, 1.0)
-        given = coop * over * routed
+        given = np.where(np.isfinite(observed), observed * routed, coop * over * routed)
     capacity = np.maximum(limit * T - given * hold, 0.0) / duration(limit)
     kept = np.minimum(np.maximum(routed - given + received, 0.0), capacity)
     kc = np.clip(k, 1.0, None)

@@ -177,6 +177,15 @@ class Beliefs:
         if self.diagnose:
             self._diagnose(records, members, base)
         coop = np.array([a.coop for a in members])
+        given = np.array([r["transfers_given"] for r in records], float)
+        routed_raw = np.array([r["routed"] for r in records], float)
+        side = np.sign(limit - comfort)
+        coop_on = coop > 0
+        pass_share = {}  # handed over at once / routed, by (cooperation, limit side) class
+        for c, v in set(zip(coop[coop_on].tolist(), side[coop_on].tolist())):
+            sel = coop_on & (coop == c) & (side == v)
+            if routed_raw[sel].sum() > 0:
+                pass_share[("class", float(c), int(v))] = float(given[sel].sum() / routed_raw[sel].sum())
         received = np.array([r["transfers_received"] for r in records], float)
         recv_team = np.bincount(team, weights=received, minlength=self.n_teams)
         coop_team = np.bincount(team, weights=(coop > 0).astype(float), minlength=self.n_teams)
@@ -193,6 +202,7 @@ class Beliefs:
             "mean_price": dict(zip((a.id for a in members),
                                    [r["mean_price"] or self.catalogue_mean() for r in records])),
             "recv_per_coop": recv_team / np.maximum(coop_team, 1.0),
+            "pass_share": pass_share,
             "shift_seconds": full,
             "queue_wait": wait,
             "last": {k: dict(zip((a.id for a in members), v)) for k, v in metrics.items()},
@@ -339,6 +349,7 @@ class Beliefs:
             pre_share=np.array([pick(h["pre_share"], a, scn.demand.pre_sales_share) for a in agents]),
             mean_price=np.array([pick(h["mean_price"], a, self.catalogue_mean()) for a in agents]),
             received_per_coop=np.array([h["recv_per_coop"][a.team] for a in agents]),
+            pass_share=h.get("pass_share"),
             shift_seconds=h["shift_seconds"],
             queue_wait_s=h["queue_wait"],
             last=self.last_metrics(h, agents) if h["last"] is not None else {},
