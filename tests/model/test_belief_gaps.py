@@ -16,6 +16,7 @@ import pytest
 
 from policysim.config.pay import METRICS
 from policysim.config.schema import Scenario
+from policysim.model import behaviour as beh
 from policysim.model.engine import Engine
 from policysim.model.schemes import PayContext, Scheme
 from policysim.model.team import PaidTeam
@@ -110,3 +111,66 @@ def test_without_adaptive_behaviour_agents_still_say_what_they_expect_of_the_kep
         for key in EXPECTED:
             assert np.isfinite(r[f"predicted_{key}"]), (key, r["period"], r["agent"])
     assert np.isfinite(summary["belief_error_pay"]) and np.isfinite(summary["belief_bias_pay"])
+
+
+def _history(n: int = 3, comfort: int = 3, cap: int = 5) -> beh.History:
+    return beh.History(
+        skill=np.linspace(0.8, 1.2, n), cap=np.full(n, cap), comfort=np.full(n, comfort),
+        team=np.zeros(n, int), routed_at=900.0 * np.arange(cap + 1.0)[None, :].repeat(n, axis=0),
+        pre_share=np.full(n, 0.7), mean_price=np.full(n, 160.0),
+        received_per_coop=np.full(n, 50.0), shift_seconds=8 * 3600 * 30.0, queue_wait_s=2.0,
+        last={})
+
+
+def test_chats_handed_over_are_the_share_the_agent_s_class_handed_over_last_period():
+    """With last period's shares by (cooperation, limit below / at / above comfort) class, a
+    cooperating action hands over exactly that share of the chats it expects to be routed;
+    an action without cooperation hands over none; a class nobody was in keeps the rule of
+    time above comfort (as before any period was observed)."""
+    scn = Scenario.model_validate({})
+    g = beh.Grid(np.full(6, 0.5), np.full(6, 0.5), np.array([2, 4, 5, 4, 3, 3]),
+                 np.array([1.0, 1.0, 1.0, 0.0, 1.0, 0.0]))
+    h = _history()
+    rule, _ = beh.predict(scn, h, g)
+    h.pass_share = {("class", 1.0, 1): 0.4, ("class", 1.0, -1): 0.01}  # at comfort: unseen
+    seen, _ = beh.predict(scn, h, g)
+    routed = 900.0 * np.minimum(g.threshold, 5)
+    np.testing.assert_allclose(seen["transfers_given"][:, 0], 0.01 * routed[0])  # limit 2
+    np.testing.assert_allclose(seen["transfers_given"][:, 1:3], 0.4 * routed[None, 1:3]
+                               .repeat(3, axis=0))  # limits 4, 5: above comfort 3
+    assert np.all(seen["transfers_given"][:, [3, 5]] == 0.0)  # no cooperation
+    np.testing.assert_array_equal(seen["transfers_given"][:, 4], rule["transfers_given"][:, 4])
+    assert np.all(seen["served"][:, 1] < rule["served"][:, 1])  # handing more over, keeping less
+
+
+def test_agents_expect_to_hand_over_what_their_class_handed_over():
+    """In a run, every cooperating agent that chose at a period end expects to hand over the
+    share of its routed chats that the agents of its class (same cooperation, limit below, at
+    or above comfort) handed over in the period before: ``predicted_transfers_given`` =
+    that share x ``predicted_routed``. Every agent has the same cap and comfort here, so the
+    class can be read off the records."""
+    scn = Scenario.model_validate({
+        "name": "pass-share", "sim": {"days": 60, "period_days": 10},
+        "demand": {"daily_volume": 1800.0, "events": []},
+        "teams": [{"name": "A", "agents": 8}, {"name": "B", "agents": 8}],
+        "agents": {"cap_novice": 5, "cap_expert": 5, "comfort_novice": 3, "comfort_expert": 3},
+        "attrition": {"enabled": False}, "schemes": SCHEMES})
+    result = Engine(scn, PaidTeam(scn, "kpi"), seed=5, rep=0).run()
+    recs = result.agents
+
+    def side(r):
+        return int(np.sign(min(5, max(1, r["threshold"])) - 3))
+
+    checked = 0
+    for p in range(1, 6):
+        before = [r for r in recs if r["period"] == p - 1 and r["coop"] > 0]
+        for r in (r for r in recs if r["period"] == p and r["coop"] > 0):
+            cls = [b for b in before if b["coop"] == r["coop"] and side(b) == side(r)]
+            routed = sum(b["routed"] for b in cls)
+            if not routed:
+                continue
+            share = sum(b["transfers_given"] for b in cls) / routed
+            assert r["predicted_transfers_given"] == pytest.approx(
+                share * r["predicted_routed"], rel=1e-9, abs=1e-9), (p, r["agent"])
+            checked += 1
+    assert checked >= 30
