@@ -81,12 +81,15 @@ def test_memory_calibrates_the_router_rule_by_group_and_own_ratio():
     for a in members:
         a.comfort = 3
     routed = [300, 450, 360]
-    records = [{"routed": y, "handled": y, "transfers_received": 0, "served": 0,
-                "after_sales_share": 0.0, "mean_price": 100.0} for y in routed]
+    records = [{"routed": y, "handled": y, "transfers_received": 0, "transfers_given": 0,
+                "served": 0, "after_sales_share": 0.0, "mean_price": 100.0} for y in routed]
+    records[2]["transfers_given"] = 90  # the cooperating agent handed a quarter over at once
     engine = _fake_engine(members, [0] * 8 + [3] * 16, 3600.0, sum(routed))
     beliefs.predicted = {1: 400.0}
     beliefs.remember(engine, records, members, {"served": np.zeros(3)})
     assert [r["realised_routed"] for r in records] == routed
+    # the share its class (cooperating, limit 5 above comfort 3) handed over: docs/model.md 4.3
+    assert beliefs.memory["pass_share"] == {("class", 1.0, 1): pytest.approx(90 / 360)}
     assert records[1]["predicted_routed"] == 400.0 and np.isnan(records[0]["predicted_routed"])
     mult = beliefs.memory["group_mult"]
     assert mult[("class", 0.0, -1)] == pytest.approx(300 / 240)
@@ -155,8 +158,8 @@ def _period():
         a.comfort = 3
         a.last_action = (0.5, 0.5, a.threshold, a.coop)
     routed = [300, 450, 360]
-    records = [{"routed": y, "handled": y, "transfers_received": 0, "served": 0,
-                "after_sales_share": 0.0, "mean_price": 100.0} for y in routed]
+    records = [{"routed": y, "handled": y, "transfers_received": 0, "transfers_given": 0,
+                "served": 0, "after_sales_share": 0.0, "mean_price": 100.0} for y in routed]
     engine = _fake_engine(members, [0] * 8 + [3] * 16, 3600.0, sum(routed))
     return beliefs, members, records, engine
 
