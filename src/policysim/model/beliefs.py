@@ -161,7 +161,7 @@ class Beliefs:
             r["predicted_routed"] = self.predicted.pop(a.id, float("nan"))
             r["realised_routed"] = float(y)  # 0 with no time on shift (nothing routed)
             expected = self.outcomes.pop(a.id, {})
-            for key in EXPECTED:  # NaN where the agent chose nothing (adaptive: false)
+            for key in EXPECTED:  # NaN only where no expectation was noted
                 r[f"predicted_{key}"] = expected.get(key, float("nan"))
         days = engine.daily[-scn.sim.period_days:]
         handled = sum(r["handled"] for r in records)
@@ -185,7 +185,8 @@ class Beliefs:
         for c, v in set(zip(coop[coop_on].tolist(), side[coop_on].tolist())):
             sel = coop_on & (coop == c) & (side == v)
             if routed_raw[sel].sum() > 0:
-                pass_share[("class", float(c), int(v))] = float(given[sel].sum() / routed_raw[sel].sum())
+                share = given[sel].sum() / routed_raw[sel].sum()
+                pass_share[("class", float(c), int(v))] = float(share)
         received = np.array([r["transfers_received"] for r in records], float)
         recv_team = np.bincount(team, weights=received, minlength=self.n_teams)
         coop_team = np.bincount(team, weights=(coop > 0).astype(float), minlength=self.n_teams)
